@@ -1,0 +1,1 @@
+"""The data layer: models, migrations, scoped queries and writes, demo data. Never imports graph/."""

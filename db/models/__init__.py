@@ -1,0 +1,57 @@
+"""SQLAlchemy models of the whole domain, one module per domain."""
+
+from sqlalchemy import Index
+
+from .base import Base
+from .groups import Attendance, Facilitator, Group, GroupMembership, Member, TrainingSession
+from .loans import Installment, Loan, LoanProduct, Repayment
+from .missions import (
+    Expert,
+    ExpertDomain,
+    ExpertProgramme,
+    Mission,
+    MissionDomain,
+    MissionExpert,
+    Recommendation,
+)
+from .network import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
+from .savings import SavingsAccount, SavingsTransaction
+
+__all__ = [
+    "Attendance",
+    "AutonomyMilestone",
+    "Base",
+    "Country",
+    "Currency",
+    "ExchangeRate",
+    "Expert",
+    "ExpertDomain",
+    "ExpertProgramme",
+    "Facilitator",
+    "Group",
+    "GroupMembership",
+    "Installment",
+    "Loan",
+    "LoanProduct",
+    "Member",
+    "Mission",
+    "MissionDomain",
+    "MissionExpert",
+    "Network",
+    "Partner",
+    "Programme",
+    "Recommendation",
+    "Repayment",
+    "SavingsAccount",
+    "SavingsTransaction",
+]
+
+
+def _index_programme_pages() -> None:
+    """Every programme-owned table is paged by (programme_id, id): index exactly that."""
+    for table in Base.metadata.tables.values():
+        if "programme_id" in table.c and "id" in table.c:
+            Index(f"ix_{table.name}_programme_id_id", table.c.programme_id, table.c.id)
+
+
+_index_programme_pages()

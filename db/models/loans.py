@@ -1,0 +1,171 @@
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CHAR,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Numeric,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
+
+from .base import Amount, Base, Keyed, created_at, enum_column, programme_fk
+
+
+class LoanProduct(Keyed, Base):
+    __tablename__ = "loan_products"
+    programme_id: Mapped[uuid.UUID] = programme_fk()
+    name: Mapped[str] = mapped_column(Text)
+    currency_code: Mapped[str] = mapped_column(CHAR(3), ForeignKey("currencies.code"))
+    interest_method: Mapped[InterestMethod] = enum_column(InterestMethod)
+    # Interest per installment period, in percent (flat: on the principal; declining: on
+    # the balance).
+    period_rate_percent: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    installments: Mapped[int] = mapped_column(SmallInteger)
+    installment_frequency: Mapped[InstallmentFrequency] = enum_column(InstallmentFrequency)
+    fee_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    min_principal: Mapped[Amount]
+    max_principal: Mapped[Amount]
+    allows_concurrent_loans: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "name"),
+        UniqueConstraint("id", "programme_id"),
+        CheckConstraint("period_rate_percent >= 0", name="rate"),
+        CheckConstraint("installments > 0", name="installments"),
+        CheckConstraint("fee_percent >= 0", name="fee"),
+        CheckConstraint("min_principal > 0 AND max_principal >= min_principal", name="principal"),
+    )
+
+
+class Loan(Keyed, Base):
+    """A loan to a member. The *_paid columns and oldest_unpaid_due_on are derived state,
+    maintained with every repayment so portfolio figures need no scan of the ledger."""
+
+    __tablename__ = "loans"
+    programme_id: Mapped[uuid.UUID] = programme_fk()
+    member_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    group_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    currency_code: Mapped[str] = mapped_column(CHAR(3), ForeignKey("currencies.code"))
+    cycle: Mapped[int] = mapped_column(SmallInteger)
+    principal: Mapped[Amount]
+    purpose: Mapped[Activity] = enum_column(Activity)
+    interest_method: Mapped[InterestMethod] = enum_column(InterestMethod)
+    period_rate_percent: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    installment_frequency: Mapped[InstallmentFrequency] = enum_column(InstallmentFrequency)
+    fee: Mapped[Amount]
+    status: Mapped[LoanStatus] = enum_column(LoanStatus)
+    applied_on: Mapped[date]
+    approved_on: Mapped[date | None]
+    disbursed_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    written_off_principal: Mapped[Amount] = mapped_column(default=Decimal(0))
+    principal_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
+    interest_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
+    outstanding_principal: Mapped[Decimal] = mapped_column(
+        Numeric(22, 4), Computed("principal - principal_paid - written_off_principal", persisted=True)
+    )
+    oldest_unpaid_due_on: Mapped[date | None]
+    created_at: Mapped[datetime] = created_at()
+    __table_args__ = (
+        UniqueConstraint("id", "programme_id"),
+        ForeignKeyConstraint(["member_id", "programme_id"], ["members.id", "members.programme_id"]),
+        ForeignKeyConstraint(["group_id", "programme_id"], ["groups.id", "groups.programme_id"]),
+        ForeignKeyConstraint(
+            ["product_id", "programme_id"], ["loan_products.id", "loan_products.programme_id"]
+        ),
+        CheckConstraint("principal > 0", name="principal"),
+        CheckConstraint("cycle >= 1", name="cycle"),
+        CheckConstraint("fee >= 0", name="fee"),
+        CheckConstraint(
+            "principal_paid >= 0 AND interest_paid >= 0 AND written_off_principal >= 0"
+            " AND principal_paid + written_off_principal <= principal",
+            name="paid",
+        ),
+        CheckConstraint(
+            "(status = 'PENDING') = (disbursed_on IS NULL)", name="disbursed_unless_pending"
+        ),
+        CheckConstraint(
+            "approved_on IS NULL OR approved_on >= applied_on", name="approved_after_applied"
+        ),
+        CheckConstraint(
+            "disbursed_on IS NULL OR (approved_on IS NOT NULL AND disbursed_on >= approved_on)",
+            name="disbursed_after_approved",
+        ),
+        CheckConstraint(
+            "(status = 'WRITTEN_OFF') = (written_off_principal > 0)", name="written_off"
+        ),
+        # Portfolio-at-risk reads: active loans by programme and oldest unpaid due date.
+        Index(
+            "ix_loans_at_risk",
+            "programme_id",
+            "oldest_unpaid_due_on",
+            postgresql_where=text("status = 'ACTIVE'"),
+        ),
+        Index("ix_loans_programme_status", "programme_id", "status"),
+    )
+
+
+class Installment(Keyed, Base):
+    """One line of a loan's repayment schedule, with what has been paid against it."""
+
+    __tablename__ = "installments"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    loan_id: Mapped[uuid.UUID] = mapped_column()
+    number: Mapped[int] = mapped_column(SmallInteger)
+    due_on: Mapped[date]
+    principal_due: Mapped[Amount]
+    interest_due: Mapped[Amount]
+    principal_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
+    interest_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
+    paid_on: Mapped[date | None]
+    __table_args__ = (
+        UniqueConstraint("loan_id", "number"),
+        ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
+        CheckConstraint("number >= 1", name="number"),
+        CheckConstraint("principal_due >= 0 AND interest_due >= 0", name="due"),
+        CheckConstraint(
+            "principal_paid BETWEEN 0 AND principal_due AND interest_paid BETWEEN 0 AND interest_due",
+            name="paid",
+        ),
+    )
+
+
+class Repayment(Keyed, Base):
+    """A ledger entry: a repayment, or the reversal of one (never a delete). Its split
+    between interest and principal is the allocation made when it was recorded."""
+
+    __tablename__ = "repayments"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    loan_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[RepaymentKind] = enum_column(RepaymentKind)
+    paid_on: Mapped[date]
+    amount: Mapped[Amount]
+    principal_part: Mapped[Amount]
+    interest_part: Mapped[Amount]
+    collected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilitators.id"))
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("repayments.id"), unique=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = created_at()
+    __table_args__ = (
+        ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint(
+            "principal_part >= 0 AND interest_part >= 0 AND principal_part + interest_part = amount",
+            name="allocation",
+        ),
+        CheckConstraint("(kind = 'REVERSAL') = (reverses_id IS NOT NULL)", name="reversal"),
+    )

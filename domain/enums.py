@@ -1,0 +1,115 @@
+"""Closed sets of the domain (DOMAIN.md), shared by the database and the graph."""
+
+from enum import StrEnum
+
+
+class ProgrammePhase(StrEnum):
+    START_UP = "START_UP"
+    CONSOLIDATION = "CONSOLIDATION"
+    AUTONOMOUS = "AUTONOMOUS"
+
+
+class MeetingFrequency(StrEnum):
+    MONTHLY = "MONTHLY"
+    TWICE_MONTHLY = "TWICE_MONTHLY"
+
+
+class GroupStatus(StrEnum):
+    IN_TRAINING = "IN_TRAINING"
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+class Gender(StrEnum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+
+
+class Activity(StrEnum):
+    SMALL_SHOP = "SMALL_SHOP"
+    SEWING = "SEWING"
+    LIVESTOCK = "LIVESTOCK"
+    FOOD_PROCESSING = "FOOD_PROCESSING"
+    MARKET_TRADING = "MARKET_TRADING"
+    CRAFTS = "CRAFTS"
+    AGRICULTURE = "AGRICULTURE"
+    FISH_TRADING = "FISH_TRADING"
+    SERVICES = "SERVICES"
+
+
+class TrainingKind(StrEnum):
+    INITIAL = "INITIAL"
+    ECONOMIC = "ECONOMIC"
+    SOCIAL = "SOCIAL"
+
+
+class InterestMethod(StrEnum):
+    FLAT = "FLAT"
+    DECLINING_BALANCE = "DECLINING_BALANCE"
+
+
+class InstallmentFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    EVERY_TWO_WEEKS = "EVERY_TWO_WEEKS"
+    MONTHLY = "MONTHLY"
+
+
+class LoanStatus(StrEnum):
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    REPAID = "REPAID"
+    WRITTEN_OFF = "WRITTEN_OFF"
+
+
+class RepaymentKind(StrEnum):
+    REPAYMENT = "REPAYMENT"
+    REVERSAL = "REVERSAL"
+
+
+class SavingsKind(StrEnum):
+    COMPULSORY = "COMPULSORY"
+    VOLUNTARY = "VOLUNTARY"
+
+
+class SavingsTransactionKind(StrEnum):
+    DEPOSIT = "DEPOSIT"
+    WITHDRAWAL = "WITHDRAWAL"
+    INTEREST = "INTEREST"
+
+
+class ExpertiseDomain(StrEnum):
+    OPERATIONS_MANAGEMENT = "OPERATIONS_MANAGEMENT"
+    INFORMATION_AND_MANAGEMENT_SYSTEMS = "INFORMATION_AND_MANAGEMENT_SYSTEMS"
+    SOCIAL_PERFORMANCE = "SOCIAL_PERFORMANCE"
+    STRATEGIC_PLANNING = "STRATEGIC_PLANNING"
+    FINANCIAL_MANAGEMENT = "FINANCIAL_MANAGEMENT"
+    GOVERNANCE = "GOVERNANCE"
+    HUMAN_RESOURCES = "HUMAN_RESOURCES"
+    RISK_MANAGEMENT = "RISK_MANAGEMENT"
+    ADVOCACY_AND_FUND_RAISING = "ADVOCACY_AND_FUND_RAISING"
+
+
+class MissionMode(StrEnum):
+    ON_SITE = "ON_SITE"
+    REMOTE = "REMOTE"
+
+
+class MissionStatus(StrEnum):
+    PLANNED = "PLANNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class RecommendationStatus(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"
+    DROPPED = "DROPPED"
+
+
+class RateKind(StrEnum):
+    """Which monthly rate converts a figure: balances at closing, flows at the average."""
+
+    CLOSING = "CLOSING"
+    AVERAGE = "AVERAGE"
