@@ -8,21 +8,21 @@ Rates are "units of the currency per 1 EUR", as published for XOF (655.957).
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-# ISO 4217 minor units of the currencies the network uses.
-MINOR_UNITS: dict[str, int] = {
-    "EUR": 2,
-    "XOF": 0,
-    "GNF": 0,
-    "SLE": 2,
-    "SLL": 0,
-    "HTG": 2,
-    "MMK": 2,
-    "VND": 0,
-    "PHP": 2,
-    "MGA": 2,
-    "KHR": 2,
-    "BIF": 0,
-    "USD": 2,
+# The currencies the network uses: ISO 4217 code -> (name, minor units).
+CURRENCIES: dict[str, tuple[str, int]] = {
+    "EUR": ("Euro", 2),
+    "XOF": ("West African CFA franc", 0),
+    "GNF": ("Guinean franc", 0),
+    "SLE": ("Sierra Leonean leone", 2),
+    "SLL": ("Sierra Leonean leone (before 1 July 2022)", 0),
+    "HTG": ("Haitian gourde", 2),
+    "MMK": ("Myanmar kyat", 2),
+    "VND": ("Vietnamese dong", 0),
+    "PHP": ("Philippine peso", 2),
+    "MGA": ("Malagasy ariary", 2),
+    "KHR": ("Cambodian riel", 2),
+    "XAF": ("Central African CFA franc", 0),
+    "USD": ("US dollar", 2),
 }
 
 EUR = "EUR"
@@ -32,7 +32,7 @@ SLL_PER_SLE = Decimal(1000)
 
 def minor_units(currency: str) -> int:
     try:
-        return MINOR_UNITS[currency]
+        return CURRENCIES[currency][1]
     except KeyError:
         raise ValueError(f"unknown currency {currency!r}") from None
 

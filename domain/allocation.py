@@ -1,0 +1,99 @@
+"""Allocating repayments to a schedule, and the loan state that follows. Plain functions.
+
+Rule: a repayment pays the interest, then the principal, of the oldest installment not yet
+fully paid, then the next one, and so on (paying ahead is allowed). An amount larger than all
+that remains due is refused, never kept as credit: `OverpaymentError`.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentState:
+    number: int
+    due_on: date
+    principal_due: Decimal
+    interest_due: Decimal
+    principal_paid: Decimal = Decimal(0)
+    interest_paid: Decimal = Decimal(0)
+    paid_on: date | None = None
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.principal_due - self.principal_paid + self.interest_due - self.interest_paid
+
+    @property
+    def settled(self) -> bool:
+        return self.remaining == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    number: int
+    interest: Decimal
+    principal: Decimal
+
+
+class OverpaymentError(ValueError):
+    def __init__(self, remaining: Decimal) -> None:
+        super().__init__(f"the amount exceeds what remains due ({remaining})")
+        self.remaining = remaining
+
+
+def allocate(
+    installments: Sequence[InstallmentState], amount: Decimal, paid_on: date
+) -> tuple[list[Allocation], list[InstallmentState]]:
+    """Split `amount` over the installments; return the split and the updated installments."""
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    remaining_due = sum((i.remaining for i in installments), Decimal(0))
+    if amount > remaining_due:
+        raise OverpaymentError(remaining_due)
+    left = amount
+    allocations: list[Allocation] = []
+    updated: list[InstallmentState] = []
+    for inst in sorted(installments, key=lambda i: i.number):
+        if left == 0 or inst.settled:
+            updated.append(inst)
+            continue
+        interest = min(left, inst.interest_due - inst.interest_paid)
+        left -= interest
+        principal = min(left, inst.principal_due - inst.principal_paid)
+        left -= principal
+        new = replace(
+            inst,
+            interest_paid=inst.interest_paid + interest,
+            principal_paid=inst.principal_paid + principal,
+        )
+        if new.settled:
+            new = replace(new, paid_on=paid_on)
+        allocations.append(Allocation(inst.number, interest, principal))
+        updated.append(new)
+    return allocations, updated
+
+
+def replay(
+    installments: Sequence[InstallmentState], payments: Iterable[tuple[date, Decimal]]
+) -> list[InstallmentState]:
+    """The schedule's paid state after the given payments, in date order, from unpaid."""
+    state = [
+        replace(i, principal_paid=Decimal(0), interest_paid=Decimal(0), paid_on=None)
+        for i in installments
+    ]
+    for paid_on, amount in sorted(payments, key=lambda p: p[0]):
+        _, state = allocate(state, amount, paid_on)
+    return state
+
+
+def oldest_unpaid_due_on(installments: Iterable[InstallmentState]) -> date | None:
+    """Due date of the oldest installment not fully paid: days past due count from it."""
+    return min((i.due_on for i in installments if not i.settled), default=None)
+
+
+def days_past_due(oldest_unpaid: date | None, as_of: date) -> int:
+    if oldest_unpaid is None or oldest_unpaid >= as_of:
+        return 0
+    return (as_of - oldest_unpaid).days

@@ -1,0 +1,83 @@
+"""Repayment schedules: plain functions, no I/O.
+
+Rounding: each installment's principal and interest are rounded to the currency's minor unit
+(ROUND_HALF_UP); whatever rounding leaves over goes on the last installment's principal, so the
+principal column always sums to the loan's principal exactly.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .enums import InstallmentFrequency, InterestMethod
+from .money import round_money
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledInstallment:
+    number: int
+    due_on: date
+    principal_due: Decimal
+    interest_due: Decimal
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.principal_due + self.interest_due
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_date(start: date, frequency: InstallmentFrequency, number: int) -> date:
+    """The due date of installment `number` (1-based) of a loan disbursed on `start`."""
+    if frequency is InstallmentFrequency.WEEKLY:
+        return start + timedelta(weeks=number)
+    if frequency is InstallmentFrequency.EVERY_TWO_WEEKS:
+        return start + timedelta(weeks=2 * number)
+    return add_months(start, number)
+
+
+def build_schedule(
+    *,
+    principal: Decimal,
+    currency: str,
+    method: InterestMethod,
+    period_rate_percent: Decimal,
+    installments: int,
+    frequency: InstallmentFrequency,
+    disbursed_on: date,
+) -> list[ScheduledInstallment]:
+    if principal <= 0:
+        raise ValueError("principal must be positive")
+    if installments < 1:
+        raise ValueError("a schedule needs at least one installment")
+    rate = period_rate_percent / 100
+    lines: list[tuple[Decimal, Decimal]] = []
+    if method is InterestMethod.FLAT:
+        principal_each = round_money(principal / installments, currency)
+        interest_each = round_money(principal * rate, currency)
+        lines = [(principal_each, interest_each)] * installments
+    else:
+        if rate == 0:
+            payment = principal / installments
+        else:
+            payment = principal * rate / (1 - (1 + rate) ** -installments)
+        balance = principal
+        for _ in range(installments):
+            interest = round_money(balance * rate, currency)
+            principal_part = min(balance, round_money(payment - interest, currency))
+            lines.append((principal_part, interest))
+            balance -= principal_part
+    allotted = sum((p for p, _ in lines[:-1]), Decimal(0))
+    last_principal = principal - allotted
+    if last_principal < 0:
+        raise ValueError("rounding left a negative last installment")
+    lines[-1] = (last_principal, lines[-1][1])
+    return [
+        ScheduledInstallment(n, due_date(disbursed_on, frequency, n), p, i)
+        for n, (p, i) in enumerate(lines, start=1)
+    ]
