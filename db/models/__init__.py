@@ -44,6 +44,7 @@ __all__ = [
     "Repayment",
     "SavingsAccount",
     "SavingsTransaction",
+    "TrainingSession",
 ]
 
 

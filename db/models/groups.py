@@ -100,7 +100,9 @@ class GroupMembership(Keyed, Base):
             unique=True,
             postgresql_where=text("left_on IS NULL"),
         ),
-        Index("ix_group_memberships_group_open", "group_id", postgresql_where=text("left_on IS NULL")),
+        Index(
+            "ix_group_memberships_group_open", "group_id", postgresql_where=text("left_on IS NULL")
+        ),
         Index("ix_group_memberships_member", "member_id"),
     )
 
@@ -128,7 +130,8 @@ class Attendance(Base):
     programme_id: Mapped[uuid.UUID] = mapped_column()
     __table_args__ = (
         ForeignKeyConstraint(
-            ["session_id", "programme_id"], ["training_sessions.id", "training_sessions.programme_id"]
+            ["session_id", "programme_id"],
+            ["training_sessions.id", "training_sessions.programme_id"],
         ),
         ForeignKeyConstraint(["member_id", "programme_id"], ["members.id", "members.programme_id"]),
         Index("ix_attendances_member", "member_id"),

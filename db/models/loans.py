@@ -74,7 +74,8 @@ class Loan(Keyed, Base):
     principal_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
     interest_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
     outstanding_principal: Mapped[Decimal] = mapped_column(
-        Numeric(22, 4), Computed("principal - principal_paid - written_off_principal", persisted=True)
+        Numeric(22, 4),
+        Computed("principal - principal_paid - written_off_principal", persisted=True),
     )
     oldest_unpaid_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = created_at()
@@ -155,9 +156,7 @@ class Repayment(Keyed, Base):
     principal_part: Mapped[Amount]
     interest_part: Mapped[Amount]
     collected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilitators.id"))
-    reverses_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("repayments.id"), unique=True
-    )
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repayments.id"), unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (

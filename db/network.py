@@ -1,0 +1,129 @@
+"""Network, programmes, countries, currencies and exchange rates: scoped reads."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import CHAR, Date
+
+from domain.enums import ProgrammePhase
+
+from .models import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
+from .pagination import Listing
+from .scope import Scope
+
+programmes = Programme.__table__
+partners = Partner.__table__
+milestones = AutonomyMilestone.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeFilter:
+    codes: tuple[str, ...] | None = None
+    country_codes: tuple[str, ...] | None = None
+    phases: tuple[ProgrammePhase, ...] | None = None
+    currency_codes: tuple[str, ...] | None = None
+
+
+def _programmes(scope: Scope, f: ProgrammeFilter | None) -> Select[Any]:
+    stmt = select(programmes).where(scope.where(programmes.c.id))
+    if f is not None:
+        if f.codes is not None:
+            stmt = stmt.where(programmes.c.code.in_(f.codes))
+        if f.country_codes is not None:
+            stmt = stmt.where(programmes.c.country_code.in_(f.country_codes))
+        if f.phases is not None:
+            stmt = stmt.where(programmes.c.phase.in_(f.phases))
+        if f.currency_codes is not None:
+            stmt = stmt.where(programmes.c.currency_code.in_(f.currency_codes))
+    return stmt
+
+
+PROGRAMMES = Listing(_programmes, programmes.c.id)
+PARTNERS: Listing[None] = Listing(
+    lambda scope, _: select(partners).where(scope.where(partners.c.programme_id)), partners.c.id
+)
+MILESTONES: Listing[None] = Listing(
+    lambda scope, _: select(milestones).where(scope.where(milestones.c.programme_id)),
+    milestones.c.id,
+)
+
+
+async def programme_ids_by_code(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """Resolve programme codes (not scoped: used to build a scope, and to validate filters)."""
+    stmt = select(programmes.c.code, programmes.c.id).where(programmes.c.code.in_(list(codes)))
+    return {code: pid for code, pid in (await session.execute(stmt)).tuples()}
+
+
+async def network(session: AsyncSession) -> RowMapping | None:
+    return (await session.execute(select(Network.__table__).limit(1))).mappings().first()
+
+
+async def countries_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, RowMapping]:
+    stmt = select(Country.__table__).where(Country.__table__.c.code.in_(list(codes)))
+    return {row["code"]: row for row in (await session.execute(stmt)).mappings()}
+
+
+async def countries(session: AsyncSession, scope: Scope) -> list[RowMapping]:
+    """Countries where the viewer can see at least one programme."""
+    c = Country.__table__
+    stmt = (
+        select(c)
+        .where(c.c.code.in_(select(programmes.c.country_code).where(scope.where(programmes.c.id))))
+        .order_by(c.c.name)
+    )
+    return list((await session.execute(stmt)).mappings())
+
+
+async def currencies(session: AsyncSession) -> list[RowMapping]:
+    c = Currency.__table__
+    return list((await session.execute(select(c).order_by(c.c.code))).mappings())
+
+
+async def rates_in_force(
+    session: AsyncSession, keys: Sequence[tuple[str, date]]
+) -> dict[tuple[str, date], RowMapping]:
+    """For each (currency, month), the rate of that month or, if none yet, the latest before."""
+    r = ExchangeRate.__table__
+    wanted = (
+        func.unnest(
+            literal([k[0] for k in keys], ARRAY(CHAR(3))),
+            literal([k[1] for k in keys], ARRAY(Date())),
+        )
+        .table_valued("currency_code", "month")
+        .render_derived(name="wanted")
+    )
+    latest = (
+        select(r)
+        .where(r.c.currency_code == wanted.c.currency_code, r.c.month <= wanted.c.month)
+        .order_by(r.c.month.desc())
+        .limit(1)
+        .lateral()
+    )
+    stmt = select(
+        wanted.c.currency_code.label("wanted_currency"),
+        wanted.c.month.label("wanted_month"),
+        latest,
+    ).join(latest, true())
+    rows = (await session.execute(stmt)).mappings()
+    return {(row["wanted_currency"].strip(), row["wanted_month"]): row for row in rows}
+
+
+async def exchange_rates(
+    session: AsyncSession, currency_code: str, since: date | None, until: date | None
+) -> list[RowMapping]:
+    r = ExchangeRate.__table__
+    stmt = select(r).where(r.c.currency_code == currency_code)
+    if since is not None:
+        stmt = stmt.where(r.c.month >= since)
+    if until is not None:
+        stmt = stmt.where(r.c.month <= until)
+    return list((await session.execute(stmt.order_by(r.c.month))).mappings())
