@@ -60,7 +60,7 @@ async def programme_ids_by_code(
 ) -> dict[str, uuid.UUID]:
     """Resolve programme codes (not scoped: used to build a scope, and to validate filters)."""
     stmt = select(programmes.c.code, programmes.c.id).where(programmes.c.code.in_(list(codes)))
-    return {code: pid for code, pid in (await session.execute(stmt)).tuples()}
+    return dict((await session.execute(stmt)).tuples().all())
 
 
 async def network(session: AsyncSession) -> RowMapping | None:
@@ -127,3 +127,8 @@ async def exchange_rates(
     if until is not None:
         stmt = stmt.where(r.c.month <= until)
     return list((await session.execute(stmt.order_by(r.c.month))).mappings())
+
+
+def in_programmes(column: Any, codes: Sequence[str]) -> Any:
+    """Restrict a programme_id column to programmes given by code (a filter, not a scope)."""
+    return column.in_(select(programmes.c.id).where(programmes.c.code.in_(list(codes))))

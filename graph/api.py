@@ -1,0 +1,66 @@
+"""The schema: Query composed from every domain, with the extensions the settings ask for."""
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.relay.types import GlobalIDValueError
+
+from .errors import PublicError
+from .schema.groups import GroupQuery
+from .schema.loans import LoanQuery
+from .schema.missions import MissionQuery
+from .schema.network import NetworkQuery
+from .schema.savings import SavingsQuery
+from .settings import Mode, Settings
+
+log = logging.getLogger("edm_graph")
+
+
+@strawberry.type(description="Everything a viewer may read across the network.")
+class Query(NetworkQuery, GroupQuery, LoanQuery, SavingsQuery, MissionQuery):
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; null if it does not exist or is not visible."
+    )
+    nodes: list[relay.Node | None] = relay.node(
+        description="Objects by global IDs, in the same order; null for any not found or visible."
+    )
+
+
+def _is_public(error: GraphQLError) -> bool:
+    """Parse and validation errors, and errors raised for the client, keep their message."""
+    original = error.original_error
+    if original is None or isinstance(original, (PublicError, GlobalIDValueError, GraphQLError)):
+        return True
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return False
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    # Factories: strawberry builds the extensions per request; the caches live at module level.
+    extensions: list[Any] = [
+        lambda: ParserCache(maxsize=1000),
+        lambda: ValidationCache(maxsize=1000),
+        lambda: MaskErrors(
+            should_mask_error=lambda e: not _is_public(e), error_message="Internal error"
+        ),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, extensions=extensions)
+
+
+def export_sdl() -> str:
+    """The schema as integrators read it: development settings, everything visible."""
+    return str(build_schema(Settings(mode=Mode.DEVELOPMENT)).as_str()) + "\n"
+
+
+__all__: list[Any] = ["Query", "build_schema", "export_sdl"]

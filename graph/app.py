@@ -1,0 +1,106 @@
+"""The ASGI app: routes, the engine's lifecycle, and the GraphQL view with its context."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from db import network as db_network
+from db.engine import Database, create_engine
+from db.scope import Scope
+
+from .api import build_schema
+from .context import Context, Viewer
+from .dataloaders import build_loaders
+from .settings import Settings
+
+VIEWER_HEADER = "x-viewer-programmes"
+
+
+async def viewer_from_request(request: Request, db: Database) -> Viewer:
+    """Development stand-in for authentication: a header lists the programme codes to see."""
+    header = request.headers.get(VIEWER_HEADER)
+    if header is None:
+        return Viewer(name="head-office (development)", scope=Scope.network())
+    codes = [code.strip() for code in header.split(",") if code.strip()]
+    async with db.read() as session:
+        found = await db_network.programme_ids_by_code(session, codes)
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise HTTPException(400, f"{VIEWER_HEADER}: unknown programme code(s) {', '.join(unknown)}")
+    return Viewer(name=f"scoped to {', '.join(codes)}", scope=Scope.programmes(set(found.values())))
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            allow_queries_via_get=True,
+        )
+        self.settings = settings
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        assert isinstance(request, Request)
+        db: Database = request.app.state.db
+        viewer = await viewer_from_request(request, db)
+        return Context(
+            request=request,
+            settings=self.settings,
+            db=db,
+            viewer=viewer,
+            loaders=build_loaders(db, viewer.scope),
+        )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    db: Database = request.app.state.db
+    try:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means not ready
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "reachable"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    if settings.database_url is None:
+        raise ValueError("create_app needs a database URL (the CLI starts an embedded one)")
+    url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    graphql = GraphQLView(settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        lifespan=lifespan,
+    )

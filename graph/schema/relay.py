@@ -1,0 +1,143 @@
+"""Relay building blocks: connections with totalCount, cursors, page arguments, row nodes."""
+
+import base64
+import binascii
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import cache
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from db.pagination import Page, PageArgs
+
+from ..context import Info
+from ..errors import InvalidArgument
+from .money import Money
+
+NodeT = TypeVar("NodeT")
+_CURSOR_PREFIX = b"cursor:"
+
+
+def encode_cursor(key: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(_CURSOR_PREFIX + key.bytes).decode()
+
+
+def decode_cursor(cursor: str, argument: str) -> uuid.UUID:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if not raw.startswith(_CURSOR_PREFIX) or len(raw) != len(_CURSOR_PREFIX) + 16:
+        raise InvalidArgument(argument, "not a cursor returned by this API")
+    return uuid.UUID(bytes=raw[len(_CURSOR_PREFIX) :])
+
+
+def page_args(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> PageArgs:
+    """Validate Relay pagination arguments against the configured page sizes."""
+    settings = info.context.settings
+    if first is not None and last is not None:
+        raise InvalidArgument("last", "pass either `first` or `last`, not both")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= settings.max_page_size:
+            raise InvalidArgument(name, f"must be between 0 and {settings.max_page_size}")
+    if first is None and last is None:
+        first = settings.default_page_size
+    return PageArgs(
+        first=first,
+        after=decode_cursor(after, "after") if after is not None else None,
+        last=last,
+        before=decode_cursor(before, "before") if before is not None else None,
+    )
+
+
+@strawberry.type(description="One item of a page, with the cursor that points at it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list that can grow, with Relay cursors.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page with cursors.")
+    nodes: list[NodeT] = strawberry.field(description="The items of this page, without cursors.")
+    page_info: relay.PageInfo = strawberry.field(description="Where this page sits in the list.")
+    count_all: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list has (all pages, same filter).")
+    async def total_count(self) -> int:
+        return await self.count_all()
+
+
+def connection(
+    page: Page,
+    to_node: Callable[[Mapping[Any, Any]], NodeT],
+    count_all: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    nodes = [to_node(row) for row in page.rows]
+    edges = [
+        Edge(cursor=encode_cursor(row["id"]), node=n)
+        for row, n in zip(page.rows, nodes, strict=True)
+    ]
+    return Connection(
+        edges=edges,
+        nodes=nodes,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_all=count_all,
+    )
+
+
+def parse_node_id(node_id: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(node_id)
+    except ValueError:
+        return None
+
+
+class RowNode(relay.Node):
+    """A node built from a database row: its plain fields are the row's columns.
+
+    `money` maps a Money field to the column holding its currency; `loader` returns the
+    request's by-id loader, which applies the viewer's scope (out of scope reads as null).
+    """
+
+    money: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    @cache
+    def _columns(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        values = {name: row[name] for name in cls._columns() if name in row}
+        for name, currency_column in cls.money.items():
+            values[name] = Money.of(row[name], row[currency_column])
+        return cls(**values)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [parse_node_id(node_id) for node_id in node_ids]
+        rows = await cls.loader(info).load_many([i for i in ids if i is not None])
+        found = {row["id"]: row for row in rows if row is not None}
+        return [cls.from_row(found[i]) if i in found else None for i in ids]

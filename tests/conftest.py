@@ -1,0 +1,168 @@
+"""The test harness: a fresh PostgreSQL database, the API served over real HTTP, factories.
+
+The server is TEST_DATABASE_URL's (any database on it: we create our own) or, unset, an
+embedded PostgreSQL in .pgdata-test/.
+"""
+
+import os
+
+os.environ.setdefault("EDM_MODE", "development")
+os.environ.pop("DATABASE_URL", None)
+
+import asyncio
+import secrets
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from db import migrate
+from db.engine import Database, create_engine
+from graph.app import create_app
+from graph.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """asyncpg URL of a PostgreSQL server on which tests may create databases."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from db.embedded import start
+
+    embedded_url, server = start(ROOT / ".pgdata-test")
+    yield embedded_url
+    del server
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A new database, migrated to head, dropped after the session."""
+    name = f"edm_test_{secrets.token_hex(4)}"
+    admin = make_url(server_url)
+
+    async def admin_execute(sql: str) -> None:
+        conn = await asyncpg.connect(
+            user=admin.username,
+            password=admin.password,
+            host=admin.host or admin.query.get("host"),
+            port=admin.port,
+            database=admin.database,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin_execute(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    asyncio.run(admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class StatementCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    app: Any
+    counters: list[StatementCounter] = field(default_factory=list)
+
+    @contextmanager
+    def count_statements(self) -> Iterator[StatementCounter]:
+        """Count the SQL statements the API runs while the block executes."""
+        counter = StatementCounter()
+        self.counters.append(counter)
+        try:
+            yield counter
+        finally:
+            self.counters.remove(counter)
+
+
+@pytest.fixture(scope="session")
+def api(database_url: str) -> Iterator[RunningServer]:
+    """The real app, served by uvicorn on a free loopback port, in a background thread."""
+    settings = Settings(database_url=database_url, max_page_size=100)
+    app = create_app(settings)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.02)
+    running = RunningServer(base_url=f"http://127.0.0.1:{port}", app=app)
+
+    def on_statement(*args: Any) -> None:
+        for counter in running.counters:
+            counter.statements.append(args[2])
+
+    event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", on_statement)
+    yield running
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The tests' own connection to the database, for factories and direct checks."""
+    database = Database(create_engine(database_url, pool_size=4))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def http(api: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as client:
+        yield client
+
+
+GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQL:
+    """POST a GraphQL request; return the JSON body (asserting HTTP 200)."""
+
+    async def send(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        programmes: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {"x-viewer-programmes": programmes} if programmes is not None else {}
+        response = await http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return send
