@@ -133,3 +133,9 @@ async def exchange_rates(
     async with info.context.db.read() as session:
         rows = await db_network.exchange_rates(session, currency, since, until)
     return [money.ExchangeRate.from_row(row) for row in rows]
+
+
+async def programme_by_id(info: Info, programme_id: uuid.UUID) -> types.Programme | None:
+    """The `programme` field of every programme-owned type (null when out of scope)."""
+    row = await info.context.loaders.network.programme_by_id.load(programme_id)
+    return types.Programme.from_row(row) if row is not None else None
