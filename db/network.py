@@ -60,7 +60,7 @@ async def programme_ids_by_code(
 ) -> dict[str, uuid.UUID]:
     """Resolve programme codes (not scoped: used to build a scope, and to validate filters)."""
     stmt = select(programmes.c.code, programmes.c.id).where(programmes.c.code.in_(list(codes)))
-    return dict((await session.execute(stmt)).tuples().all())
+    return {code: pid for code, pid in (await session.execute(stmt)).all()}  # noqa: C416
 
 
 async def network(session: AsyncSession) -> RowMapping | None:

@@ -1,5 +1,6 @@
 """The schema: Query composed from every domain, with the extensions the settings ask for."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.relay.types import GlobalIDValueError
 
+from .context import Info
 from .errors import PublicError
 from .schema.groups import GroupQuery
 from .schema.loans import LoanQuery
@@ -25,14 +27,26 @@ from .settings import Mode, Settings
 log = logging.getLogger("edm_graph")
 
 
+async def _node(info: Info, gid: relay.GlobalID) -> relay.Node | None:
+    found = await gid.resolve_type(info).resolve_nodes(info=info, node_ids=[gid.node_id])
+    return next(iter(found), None)
+
+
 @strawberry.type(description="Everything a viewer may read across the network.")
 class Query(NetworkQuery, GroupQuery, LoanQuery, SavingsQuery, MissionQuery):
-    node: relay.Node | None = relay.node(
+    # Plain resolvers rather than relay.node(), whose field extension cannot be applied to
+    # two schemas in one process (development and production builds, tests).
+    @strawberry.field(
         description="Any object by its global ID; null if it does not exist or is not visible."
     )
-    nodes: list[relay.Node | None] = relay.node(
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        return await _node(info, id)
+
+    @strawberry.field(
         description="Objects by global IDs, in the same order; null for any not found or visible."
     )
+    async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
+        return list(await asyncio.gather(*(_node(info, gid) for gid in ids)))
 
 
 def _is_public(error: GraphQLError) -> bool:

@@ -101,10 +101,9 @@ class RunningServer:
             self.counters.remove(counter)
 
 
-@pytest.fixture(scope="session")
-def api(database_url: str) -> Iterator[RunningServer]:
+@contextmanager
+def serve(settings: Settings) -> Iterator[RunningServer]:
     """The real app, served by uvicorn on a free loopback port, in a background thread."""
-    settings = Settings(database_url=database_url, max_page_size=100)
     app = create_app(settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -124,10 +123,18 @@ def api(database_url: str) -> Iterator[RunningServer]:
             counter.statements.append(args[2])
 
     event.listen(app.state.db.engine.sync_engine, "before_cursor_execute", on_statement)
-    yield running
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield running
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def api(database_url: str) -> Iterator[RunningServer]:
+    with serve(Settings(database_url=database_url, max_page_size=100)) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
