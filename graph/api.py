@@ -1,6 +1,7 @@
 """The schema: Query composed from every domain, with the extensions the settings ask for."""
 
 import asyncio
+import inspect
 import logging
 from typing import Any
 
@@ -28,7 +29,9 @@ log = logging.getLogger("edm_graph")
 
 
 async def _node(info: Info, gid: relay.GlobalID) -> relay.Node | None:
-    found = await gid.resolve_type(info).resolve_nodes(info=info, node_ids=[gid.node_id])
+    found = gid.resolve_type(info).resolve_nodes(info=info, node_ids=[gid.node_id])
+    if inspect.isawaitable(found):
+        found = await found
     return next(iter(found), None)
 
 

@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
-    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Numeric,
@@ -111,13 +110,16 @@ class TrainingSession(Keyed, Base):
     __tablename__ = "training_sessions"
     programme_id: Mapped[uuid.UUID] = programme_fk()
     group_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    facilitator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilitators.id"))
+    facilitator_id: Mapped[uuid.UUID] = mapped_column()
     held_on: Mapped[date]
     kind: Mapped[TrainingKind] = enum_column(TrainingKind)
     topic: Mapped[str] = mapped_column(Text)
     __table_args__ = (
         UniqueConstraint("id", "programme_id"),
         ForeignKeyConstraint(["group_id", "programme_id"], ["groups.id", "groups.programme_id"]),
+        ForeignKeyConstraint(
+            ["facilitator_id", "programme_id"], ["facilitators.id", "facilitators.programme_id"]
+        ),
     )
 
 

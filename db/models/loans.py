@@ -155,12 +155,16 @@ class Repayment(Keyed, Base):
     amount: Mapped[Amount]
     principal_part: Mapped[Amount]
     interest_part: Mapped[Amount]
-    collected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilitators.id"))
+    collected_by_id: Mapped[uuid.UUID | None] = mapped_column()
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repayments.id"), unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (
         ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
+        # Collected by the programme's own staff (composite key: same programme).
+        ForeignKeyConstraint(
+            ["collected_by_id", "programme_id"], ["facilitators.id", "facilitators.programme_id"]
+        ),
         CheckConstraint("amount > 0", name="amount"),
         CheckConstraint(
             "principal_part >= 0 AND interest_part >= 0 AND principal_part + interest_part = amount",

@@ -36,11 +36,14 @@ class SavingsTransaction(Keyed, Base):
     occurred_on: Mapped[date]
     amount: Mapped[Amount]
     balance_after: Mapped[Amount]
-    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilitators.id"))
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column()
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (
         ForeignKeyConstraint(
             ["account_id", "programme_id"], ["savings_accounts.id", "savings_accounts.programme_id"]
+        ),
+        ForeignKeyConstraint(
+            ["recorded_by_id", "programme_id"], ["facilitators.id", "facilitators.programme_id"]
         ),
         CheckConstraint("amount > 0", name="amount"),
         CheckConstraint("balance_after >= 0", name="balance_after"),

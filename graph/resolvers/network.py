@@ -135,7 +135,9 @@ async def exchange_rates(
     return [money.ExchangeRate.from_row(row) for row in rows]
 
 
-async def programme_by_id(info: Info, programme_id: uuid.UUID) -> types.Programme | None:
-    """The `programme` field of every programme-owned type (null when out of scope)."""
+async def programme_by_id(info: Info, programme_id: uuid.UUID) -> types.Programme:
+    """The `programme` field of every programme-owned type: a viewer who sees a row sees its
+    programme, since rows are scoped by that very programme."""
     row = await info.context.loaders.network.programme_by_id.load(programme_id)
-    return types.Programme.from_row(row) if row is not None else None
+    assert row is not None, "a visible row's programme is in the viewer's scope"
+    return types.Programme.from_row(row)

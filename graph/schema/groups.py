@@ -1,50 +1,463 @@
-"""STUB: to be replaced by the groups domain."""
+"""Facilitators, solidarity groups, members, their group history and training sessions."""
 
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from db import groups as db_groups
+
+from ..context import Info
+from ..errors import InvalidArgument
+from ..resolvers import groups as resolvers
+from ..resolvers import loans as loans_resolvers
+from ..resolvers import network as network_resolvers
+from ..resolvers import savings as savings_resolvers
+from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from .relay import Connection, RowNode, parse_node_id
+
+if TYPE_CHECKING:
+    from .loans import Loan, LoanFilter
+    from .network import Programme
+    from .savings import SavingsAccount
+
+_network = "graph.schema.network"
+_loans = "graph.schema.loans"
+_savings = "graph.schema.savings"
 
 
-@strawberry.type(description="stub")
-class Facilitator(relay.Node):
+@strawberry.type(description="Programme staff who meet groups, collect repayments and train.")
+class Facilitator(RowNode):
     id: relay.NodeID[uuid.UUID]
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    phone: str | None = strawberry.field(description="Phone number, if known.")
+    hired_on: date = strawberry.field(description="When the programme hired them.")
+    active: bool = strawberry.field(description="Whether they still work for the programme.")
+    programme_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        return info.context.loaders.groups.facilitator_by_id
+
+    @strawberry.field(description="The programme they work for.")
+    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
+        return await network_resolvers.programme_by_id(info, self.programme_id)
+
+    @strawberry.field(description="The groups they facilitate.")
+    async def groups(
+        self,
+        info: Info,
+        filter: "GroupFilter | None" = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection["Group"]:
+        return await resolvers.facilitator_groups(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
 
 
-@strawberry.type(description="stub")
-class Group(relay.Node):
+@strawberry.type(description="A solidarity group of members who meet their facilitator.")
+class Group(RowNode):
     id: relay.NodeID[uuid.UUID]
+    name: str = strawberry.field(description="The group's name, unique in its programme.")
+    meeting_frequency: MeetingFrequency = strawberry.field(description="How often it meets.")
+    meeting_place: str = strawberry.field(description="Where it meets (neighbourhood, village).")
+    formed_on: date = strawberry.field(description="When it was formed.")
+    status: GroupStatus = strawberry.field(description="Where it stands in the methodology.")
+    closed_on: date | None = strawberry.field(description="When it closed; null while open.")
+    programme_id: strawberry.Private[uuid.UUID]
+    facilitator_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        return info.context.loaders.groups.group_by_id
+
+    @strawberry.field(description="The programme it belongs to.")
+    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
+        return await network_resolvers.programme_by_id(info, self.programme_id)
+
+    @strawberry.field(description="The facilitator who meets it.")
+    async def facilitator(self, info: Info) -> Facilitator:
+        return await resolvers.group_facilitator(info, self.facilitator_id)
+
+    @strawberry.field(description="Its current members (open memberships).")
+    async def members(
+        self,
+        info: Info,
+        filter: "MemberFilter | None" = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection["Member"]:
+        return await resolvers.group_members(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="How many members it has now.")
+    async def member_count(self, info: Info) -> int:
+        return await resolvers.group_member_count(info, self.id)
+
+    @strawberry.field(description="Every membership it has had, past and current.")
+    async def memberships(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection["GroupMembership"]:
+        return await resolvers.group_memberships(
+            info, self.id, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Training sessions held with it.")
+    async def training_sessions(
+        self,
+        info: Info,
+        filter: "TrainingSessionFilter | None" = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection["TrainingSession"]:
+        return await resolvers.group_training_sessions(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Loans made to its members while in this group.")
+    async def loans(
+        self,
+        info: Info,
+        filter: Annotated["LoanFilter", strawberry.lazy(_loans)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated["Loan", strawberry.lazy(_loans)]]:
+        return await loans_resolvers.group_loans(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
 
 
-@strawberry.type(description="stub")
-class Member(relay.Node):
+@strawberry.type(
+    description="A beneficiary, mostly a woman running an income-generating activity. "
+    "Names, phone and poverty likelihood are personal data."
+)
+class Member(RowNode):
     id: relay.NodeID[uuid.UUID]
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    gender: Gender = strawberry.field(description="Gender.")
+    birth_year: int | None = strawberry.field(description="Year of birth, if known.")
+    phone: str | None = strawberry.field(description="Phone number, if known.")
+    joined_on: date = strawberry.field(description="When she joined the programme.")
+    activity: Activity = strawberry.field(description="Her income-generating activity.")
+    activity_description: str = strawberry.field(description="The activity in her own words.")
+    rural: bool = strawberry.field(description="Whether she lives in a rural area.")
+    poverty_likelihood: Decimal | None = strawberry.field(
+        description="PPI-style likelihood, in percent, of living below the national poverty "
+        "line; null if not scored."
+    )
+    programme_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        return info.context.loaders.groups.member_by_id
+
+    @strawberry.field(description="The programme she belongs to.")
+    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
+        return await network_resolvers.programme_by_id(info, self.programme_id)
+
+    @strawberry.field(description="The group she belongs to now; null if in none.")
+    async def current_group(self, info: Info) -> Group | None:
+        return await resolvers.member_current_group(info, self.id)
+
+    @strawberry.field(description="Every group she has been in, oldest first.")
+    async def group_history(self, info: Info) -> list["GroupMembership"]:
+        return await resolvers.member_group_history(info, self.id)
+
+    @strawberry.field(description="Training sessions she attended.")
+    async def training_sessions(
+        self,
+        info: Info,
+        filter: "TrainingSessionFilter | None" = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection["TrainingSession"]:
+        return await resolvers.member_training_sessions(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(
+        description="How many INITIAL training sessions she attended: the programme's rule "
+        "(Programme.initialTrainingSessions) must be met before a first loan."
+    )
+    async def initial_sessions_attended(self, info: Info) -> int:
+        return await resolvers.member_initial_sessions_attended(info, self.id)
+
+    @strawberry.field(description="Her loans, every cycle.")
+    async def loans(
+        self,
+        info: Info,
+        filter: Annotated["LoanFilter", strawberry.lazy(_loans)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated["Loan", strawberry.lazy(_loans)]]:
+        return await loans_resolvers.member_loans(
+            info, self.id, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Her savings accounts (compulsory and voluntary).")
+    async def savings_accounts(
+        self, info: Info
+    ) -> list[Annotated["SavingsAccount", strawberry.lazy(_savings)]]:
+        return await savings_resolvers.member_savings_accounts(info, self.id)
 
 
-@strawberry.type(description="stub")
-class TrainingSession(relay.Node):
+@strawberry.type(description="A member's time in a group; leftOn is null while she is in it.")
+class GroupMembership:
+    joined_on: date = strawberry.field(description="When she joined the group.")
+    left_on: date | None = strawberry.field(description="When she left it; null if still in it.")
+    member_id: strawberry.Private[uuid.UUID]
+    group_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        return cls(
+            joined_on=row["joined_on"],
+            left_on=row["left_on"],
+            member_id=row["member_id"],
+            group_id=row["group_id"],
+        )
+
+    @strawberry.field(description="The member.")
+    async def member(self, info: Info) -> Member:
+        return await resolvers.membership_member(info, self.member_id)
+
+    @strawberry.field(description="The group.")
+    async def group(self, info: Info) -> Group:
+        return await resolvers.membership_group(info, self.group_id)
+
+
+@strawberry.type(description="A training session a facilitator held with a group.")
+class TrainingSession(RowNode):
     id: relay.NodeID[uuid.UUID]
+    held_on: date = strawberry.field(description="When it was held.")
+    kind: TrainingKind = strawberry.field(description="Initial, economic or social training.")
+    topic: str = strawberry.field(description="What it was about.")
+    programme_id: strawberry.Private[uuid.UUID]
+    group_id: strawberry.Private[uuid.UUID]
+    facilitator_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        return info.context.loaders.groups.training_session_by_id
+
+    @strawberry.field(description="The programme it belongs to.")
+    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
+        return await network_resolvers.programme_by_id(info, self.programme_id)
+
+    @strawberry.field(description="The group trained.")
+    async def group(self, info: Info) -> Group:
+        return await resolvers.session_group(info, self.group_id)
+
+    @strawberry.field(description="The facilitator who held it.")
+    async def facilitator(self, info: Info) -> Facilitator:
+        return await resolvers.group_facilitator(info, self.facilitator_id)
+
+    @strawberry.field(description="The members who attended.")
+    async def attendees(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Member]:
+        return await resolvers.session_attendees(
+            info, self.id, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="How many members attended.")
+    async def attendee_count(self, info: Info) -> int:
+        return await resolvers.session_attendee_count(info, self.id)
 
 
-@strawberry.input(description="stub")
+@strawberry.input(description="A span of days, both ends included; an omitted end is open.")
+class DateRange:
+    from_: date | None = strawberry.field(
+        default=None, name="from", description="First day included."
+    )
+    to: date | None = strawberry.field(default=None, description="Last day included.")
+
+
+def _tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
+    return tuple(values) if values is not None else None
+
+
+def _node_ids(
+    ids: list[relay.GlobalID] | None, type_name: str, argument: str
+) -> tuple[uuid.UUID, ...] | None:
+    """The UUIDs behind global IDs of one type; another type's ID is the client's mistake."""
+    if ids is None:
+        return None
+    found = []
+    for global_id in ids:
+        node_id = parse_node_id(global_id.node_id)
+        if global_id.type_name != type_name or node_id is None:
+            raise InvalidArgument(argument, f"expects {type_name} IDs, got {global_id}")
+        found.append(node_id)
+    return tuple(found)
+
+
+@strawberry.input(description="Narrows a list of facilitators. Omitted fields do not filter.")
+class FacilitatorFilter:
+    programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
+    active: bool | None = strawberry.field(
+        default=None, description="Only those still (true) or no longer (false) employed."
+    )
+
+    def to_db(self) -> db_groups.FacilitatorFilter:
+        return db_groups.FacilitatorFilter(
+            programme_codes=_tuple(self.programmes), active=self.active
+        )
+
+
+@strawberry.input(description="Narrows a list of groups. Omitted fields do not filter.")
 class GroupFilter:
-    codes: list[str] | None = None
+    programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
+    statuses: list[GroupStatus] | None = strawberry.field(default=None, description="Statuses.")
+    facilitators: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="IDs of facilitators: groups any of them facilitates."
+    )
+    formed_between: DateRange | None = strawberry.field(
+        default=None, description="Groups formed in this span."
+    )
 
-    def to_db(self) -> Any:
-        return None
+    def to_db(self) -> db_groups.GroupFilter:
+        formed = self.formed_between or DateRange()
+        return db_groups.GroupFilter(
+            programme_codes=_tuple(self.programmes),
+            statuses=_tuple(self.statuses),
+            facilitator_ids=_node_ids(self.facilitators, "Facilitator", "filter.facilitators"),
+            formed_from=formed.from_,
+            formed_to=formed.to,
+        )
 
 
-@strawberry.input(description="stub")
+@strawberry.input(description="Narrows a list of members. Omitted fields do not filter.")
 class MemberFilter:
-    codes: list[str] | None = None
+    programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
+    genders: list[Gender] | None = strawberry.field(default=None, description="Genders.")
+    activities: list[Activity] | None = strawberry.field(
+        default=None, description="Income-generating activities."
+    )
+    groups: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="IDs of groups: members currently in any of them."
+    )
+    joined_between: DateRange | None = strawberry.field(
+        default=None, description="Members who joined the programme in this span."
+    )
 
-    def to_db(self) -> Any:
-        return None
+    def to_db(self) -> db_groups.MemberFilter:
+        joined = self.joined_between or DateRange()
+        return db_groups.MemberFilter(
+            programme_codes=_tuple(self.programmes),
+            genders=_tuple(self.genders),
+            activities=_tuple(self.activities),
+            group_ids=_node_ids(self.groups, "Group", "filter.groups"),
+            joined_from=joined.from_,
+            joined_to=joined.to,
+        )
+
+
+@strawberry.input(description="Narrows a list of training sessions. Omitted fields do not filter.")
+class TrainingSessionFilter:
+    programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
+    kinds: list[TrainingKind] | None = strawberry.field(
+        default=None, description="Kinds of training."
+    )
+    held_between: DateRange | None = strawberry.field(
+        default=None, description="Sessions held in this span."
+    )
+
+    def to_db(self) -> db_groups.TrainingSessionFilter:
+        held = self.held_between or DateRange()
+        return db_groups.TrainingSessionFilter(
+            programme_codes=_tuple(self.programmes),
+            kinds=_tuple(self.kinds),
+            held_from=held.from_,
+            held_to=held.to,
+        )
 
 
 @strawberry.type
 class GroupQuery:
-    @strawberry.field(description="stub")
-    def groups_stub(self) -> int:
-        return 0
+    @strawberry.field(description="Facilitators across the programmes the viewer may see.")
+    async def facilitators(
+        self,
+        info: Info,
+        filter: FacilitatorFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Facilitator]:
+        return await resolvers.facilitators(
+            info, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Groups across the programmes the viewer may see.")
+    async def groups(
+        self,
+        info: Info,
+        filter: GroupFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Group]:
+        return await resolvers.groups(
+            info, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Members across the programmes the viewer may see.")
+    async def members(
+        self,
+        info: Info,
+        filter: MemberFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Member]:
+        return await resolvers.members(
+            info, filter, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="Training sessions across the programmes the viewer may see.")
+    async def training_sessions(
+        self,
+        info: Info,
+        filter: TrainingSessionFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[TrainingSession]:
+        return await resolvers.training_sessions(
+            info, filter, first=first, after=after, last=last, before=before
+        )

@@ -6,15 +6,10 @@ from typing import Any, Self
 
 import strawberry
 
-from domain.enums import RateKind
 from domain.money import CURRENCIES, EUR, quantum, to_eur
 
 from ..context import Info
-
-strawberry.enum(
-    RateKind,
-    description="Which monthly rate converts a figure: balances at CLOSING, flows at AVERAGE.",
-)
+from .enums import RateKind
 
 
 @strawberry.type(description="An ISO 4217 currency.")

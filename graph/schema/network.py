@@ -9,7 +9,6 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from db import network as db_network
-from domain.enums import ProgrammePhase
 
 from ..context import Info
 from ..resolvers import groups as groups_resolvers
@@ -17,6 +16,7 @@ from ..resolvers import loans as loans_resolvers
 from ..resolvers import missions as missions_resolvers
 from ..resolvers import network as resolvers
 from ..resolvers import savings as savings_resolvers
+from .enums import ProgrammePhase
 from .money import Currency, ExchangeRate
 from .relay import Connection, RowNode
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from .loans import Loan, LoanFilter, LoanProduct
     from .missions import Expert, Mission, MissionFilter
     from .savings import SavingsAccount, SavingsAccountFilter
-
-strawberry.enum(ProgrammePhase, description="Where a programme is on its way to autonomy.")
 
 _groups = "graph.schema.groups"
 _loans = "graph.schema.loans"

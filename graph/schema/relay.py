@@ -124,7 +124,7 @@ class RowNode(relay.Node):
     @classmethod
     @cache
     def _columns(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+        return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Self:

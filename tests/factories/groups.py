@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,3 +121,19 @@ async def training_session(
             )
         )
     return values
+
+
+async def move(
+    session: AsyncSession,
+    programme_id: uuid.UUID,
+    member_id: uuid.UUID,
+    group_id: uuid.UUID,
+    on: date,
+) -> None:
+    """Close the member's open membership on `on` and open one in `group_id` that day."""
+    await session.execute(
+        update(GroupMembership)
+        .where(GroupMembership.member_id == member_id, GroupMembership.left_on.is_(None))
+        .values(left_on=on)
+    )
+    await membership(session, programme_id, member_id, group_id, on)

@@ -346,7 +346,7 @@ def upgrade() -> None:
     sa.CheckConstraint('amount > 0', name=op.f('ck_savings_transactions_amount')),
     sa.CheckConstraint('balance_after >= 0', name=op.f('ck_savings_transactions_balance_after')),
     sa.ForeignKeyConstraint(['account_id', 'programme_id'], ['savings_accounts.id', 'savings_accounts.programme_id'], name=op.f('fk_savings_transactions_account_id_savings_accounts')),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['facilitators.id'], name=op.f('fk_savings_transactions_recorded_by_id_facilitators')),
+    sa.ForeignKeyConstraint(['recorded_by_id', 'programme_id'], ['facilitators.id', 'facilitators.programme_id'], name=op.f('fk_savings_transactions_recorded_by_id_facilitators')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_savings_transactions'))
     )
     op.create_index(op.f('ix_savings_transactions_account_id'), 'savings_transactions', ['account_id'], unique=False)
@@ -359,7 +359,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.Enum('INITIAL', 'ECONOMIC', 'SOCIAL', name='training_kind'), nullable=False),
     sa.Column('topic', sa.Text(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.ForeignKeyConstraint(['facilitator_id'], ['facilitators.id'], name=op.f('fk_training_sessions_facilitator_id_facilitators')),
+    sa.ForeignKeyConstraint(['facilitator_id', 'programme_id'], ['facilitators.id', 'facilitators.programme_id'], name=op.f('fk_training_sessions_facilitator_id_facilitators')),
     sa.ForeignKeyConstraint(['group_id', 'programme_id'], ['groups.id', 'groups.programme_id'], name=op.f('fk_training_sessions_group_id_groups')),
     sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_training_sessions_programme_id_programmes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_sessions')),
@@ -411,7 +411,7 @@ def upgrade() -> None:
     sa.CheckConstraint("(kind = 'REVERSAL') = (reverses_id IS NOT NULL)", name=op.f('ck_repayments_reversal')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_repayments_amount')),
     sa.CheckConstraint('principal_part >= 0 AND interest_part >= 0 AND principal_part + interest_part = amount', name=op.f('ck_repayments_allocation')),
-    sa.ForeignKeyConstraint(['collected_by_id'], ['facilitators.id'], name=op.f('fk_repayments_collected_by_id_facilitators')),
+    sa.ForeignKeyConstraint(['collected_by_id', 'programme_id'], ['facilitators.id', 'facilitators.programme_id'], name=op.f('fk_repayments_collected_by_id_facilitators')),
     sa.ForeignKeyConstraint(['loan_id', 'programme_id'], ['loans.id', 'loans.programme_id'], name=op.f('fk_repayments_loan_id_loans')),
     sa.ForeignKeyConstraint(['reverses_id'], ['repayments.id'], name=op.f('fk_repayments_reverses_id_repayments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_repayments')),

@@ -1,0 +1,103 @@
+"""The domain's closed sets as GraphQL enums, registered once, before any type uses them.
+
+Schema modules import enums from here (not from domain.enums) so registration comes first.
+"""
+
+import strawberry
+
+from domain.enums import (
+    Activity,
+    ExpertiseDomain,
+    Gender,
+    GroupStatus,
+    InstallmentFrequency,
+    InterestMethod,
+    LoanStatus,
+    MeetingFrequency,
+    MissionMode,
+    MissionStatus,
+    ProgrammePhase,
+    RateKind,
+    RecommendationStatus,
+    RepaymentKind,
+    SavingsKind,
+    SavingsTransactionKind,
+    TrainingKind,
+)
+
+strawberry.enum(MeetingFrequency, description="How often a group meets its facilitator.")
+strawberry.enum(
+    GroupStatus,
+    description="IN_TRAINING: going through the initial sessions; ACTIVE: borrowing and saving; "
+    "CLOSED: no longer meets.",
+)
+strawberry.enum(Gender, description="A member's gender.")
+strawberry.enum(Activity, description="An income-generating activity, or what a loan finances.")
+strawberry.enum(
+    TrainingKind,
+    description="INITIAL: the sessions before a first loan; ECONOMIC and SOCIAL: the training "
+    "that follows (business; family, health, rights, place in the community).",
+)
+strawberry.enum(
+    InterestMethod,
+    description="How interest is computed: FLAT on the principal disbursed, or on the "
+    "DECLINING_BALANCE still owed.",
+)
+strawberry.enum(InstallmentFrequency, description="How often installments fall due.")
+strawberry.enum(
+    LoanStatus,
+    description="PENDING (applied, not disbursed), ACTIVE (disbursed, being repaid), REPAID, "
+    "or WRITTEN_OFF.",
+)
+strawberry.enum(
+    RepaymentKind,
+    description="A REPAYMENT received, or the REVERSAL of one (the ledger is never edited).",
+)
+strawberry.enum(
+    ExpertiseDomain,
+    description="A field of technical expertise in which head office supports programmes.",
+)
+strawberry.enum(MissionMode, description="Whether the expert travels to the programme or not.")
+strawberry.enum(
+    MissionStatus,
+    description="PLANNED: not started; IN_PROGRESS: under way; COMPLETED: done, with actual "
+    "dates; CANCELLED: will not take place.",
+)
+strawberry.enum(
+    RecommendationStatus,
+    description="Follow-up of a recommendation at the programme: OPEN, IN_PROGRESS, DONE, or "
+    "DROPPED (no longer relevant).",
+)
+strawberry.enum(
+    RateKind,
+    description="Which monthly rate converts a figure: balances at CLOSING, flows at AVERAGE.",
+)
+strawberry.enum(ProgrammePhase, description="Where a programme is on its way to autonomy.")
+strawberry.enum(
+    SavingsKind,
+    description="COMPULSORY savings required by the methodology, or VOLUNTARY savings.",
+)
+strawberry.enum(
+    SavingsTransactionKind,
+    description="A DEPOSIT, a WITHDRAWAL, or INTEREST credited by the programme.",
+)
+
+__all__ = [
+    "Activity",
+    "ExpertiseDomain",
+    "Gender",
+    "GroupStatus",
+    "InstallmentFrequency",
+    "InterestMethod",
+    "LoanStatus",
+    "MeetingFrequency",
+    "MissionMode",
+    "MissionStatus",
+    "ProgrammePhase",
+    "RateKind",
+    "RecommendationStatus",
+    "RepaymentKind",
+    "SavingsKind",
+    "SavingsTransactionKind",
+    "TrainingKind",
+]
