@@ -5,9 +5,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, insert, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.enums import Activity, Gender, GroupStatus, TrainingKind
+from domain import rules
+from domain.enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from domain.errors import ErrorCode, RuleViolation
+from domain.ids import uuid7
 
 from .models import Attendance, Facilitator, Group, GroupMembership, Member, TrainingSession
 from .network import in_programmes
@@ -185,3 +190,78 @@ ATTENDED_SESSIONS = Listing(_attended_sessions, training_sessions.c.id)
 ATTENDEES = Listing(_attendees, members.c.id)
 MEMBERSHIPS: Listing[None] = Listing(_memberships, memberships.c.id)
 CURRENT_GROUPS: Listing[None] = Listing(_current_groups, groups.c.id)
+
+
+async def _facilitator_in_scope(
+    session: AsyncSession, scope: Scope, facilitator_id: uuid.UUID
+) -> RowMapping:
+    row = (
+        (
+            await session.execute(
+                select(facilitators).where(
+                    facilitators.c.id == facilitator_id, scope.where(facilitators.c.programme_id)
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise RuleViolation("facilitator", ErrorCode.NOT_FOUND, "No such facilitator.")
+    return row
+
+
+def _require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
+    if not scope.may_operate(programme_id):
+        raise RuleViolation(
+            (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
+        )
+
+
+async def create_group(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    facilitator_id: uuid.UUID,
+    name: str,
+    meeting_frequency: MeetingFrequency,
+    meeting_place: str,
+    formed_on: date,
+    today: date,
+) -> RowMapping:
+    """A new group, IN_TRAINING, in its facilitator's programme."""
+    facilitator = await _facilitator_in_scope(session, scope, facilitator_id)
+    programme_id = facilitator["programme_id"]
+    _require_operator(scope, programme_id)
+    name = rules.required_text("name", name)
+    rules.not_in_future("formedOn", formed_on, today)
+    if not facilitator["active"]:
+        raise RuleViolation("facilitator", ErrorCode.INVALID_STATE, "This facilitator has left.")
+    taken = await session.scalar(
+        select(groups.c.id).where(groups.c.programme_id == programme_id, groups.c.name == name)
+    )
+    if taken is not None:
+        raise RuleViolation(
+            "name", ErrorCode.ALREADY_EXISTS, f"The programme has a group {name!r}."
+        )
+    row = (
+        (
+            await session.execute(
+                insert(Group)
+                .values(
+                    id=uuid7(),
+                    programme_id=programme_id,
+                    facilitator_id=facilitator_id,
+                    name=name,
+                    meeting_frequency=meeting_frequency,
+                    meeting_place=rules.required_text("meetingPlace", meeting_place),
+                    formed_on=formed_on,
+                    status=GroupStatus.IN_TRAINING,
+                )
+                .returning(*groups.c)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    return row

@@ -1,27 +1,40 @@
-"""What a viewer may see, as the data layer enforces it on every query."""
+"""What a viewer may see and do, as the data layer enforces it on every query and write."""
 
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, true
 
+from domain.enums import Role
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The programmes a viewer may read; None means the whole network (head office)."""
+    """The programmes a viewer may read (None: the whole network), and what it may do."""
 
     programme_ids: frozenset[uuid.UUID] | None = None
+    role: Role = Role.HEAD_OFFICE
+    read_only: bool = False
+    expert_id: uuid.UUID | None = None
 
     @classmethod
     def network(cls) -> "Scope":
         return cls(None)
 
     @classmethod
-    def programmes(cls, ids: "frozenset[uuid.UUID] | set[uuid.UUID]") -> "Scope":
-        return cls(frozenset(ids))
+    def programmes(
+        cls, ids: "frozenset[uuid.UUID] | set[uuid.UUID]", role: Role = Role.PROGRAMME_STAFF
+    ) -> "Scope":
+        return cls(frozenset(ids), role=role)
 
     def allows(self, programme_id: uuid.UUID) -> bool:
         return self.programme_ids is None or programme_id in self.programme_ids
+
+    def may_operate(self, programme_id: uuid.UUID) -> bool:
+        """Field operations (groups, members, loans, savings) are the programme staff's."""
+        return (
+            self.role is Role.PROGRAMME_STAFF and not self.read_only and self.allows(programme_id)
+        )
 
     def where(self, column: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
         """The condition restricting a programme_id column to this scope."""

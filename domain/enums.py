@@ -113,3 +113,12 @@ class RateKind(StrEnum):
 
     CLOSING = "CLOSING"
     AVERAGE = "AVERAGE"
+
+
+class Role(StrEnum):
+    """What a credential's holder does in the network (see README "Security")."""
+
+    HEAD_OFFICE = "HEAD_OFFICE"
+    EXPERT = "EXPERT"
+    PROGRAMME_STAFF = "PROGRAMME_STAFF"
+    INTEGRATOR = "INTEGRATOR"

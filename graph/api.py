@@ -18,10 +18,11 @@ from strawberry.relay.types import GlobalIDValueError
 
 from .context import Info
 from .errors import PublicError
-from .schema.groups import GroupQuery
+from .schema.groups import GroupMutation, GroupQuery
 from .schema.loans import LoanQuery
 from .schema.missions import MissionQuery
 from .schema.network import NetworkQuery
+from .schema.operations import OperationsQuery
 from .schema.savings import SavingsQuery
 from .settings import Mode, Settings
 
@@ -36,7 +37,7 @@ async def _node(info: Info, gid: relay.GlobalID) -> relay.Node | None:
 
 
 @strawberry.type(description="Everything a viewer may read across the network.")
-class Query(NetworkQuery, GroupQuery, LoanQuery, SavingsQuery, MissionQuery):
+class Query(NetworkQuery, GroupQuery, LoanQuery, SavingsQuery, MissionQuery, OperationsQuery):
     # Plain resolvers rather than relay.node(), whose field extension cannot be applied to
     # two schemas in one process (development and production builds, tests).
     @strawberry.field(
@@ -61,6 +62,11 @@ def _is_public(error: GraphQLError) -> bool:
     return False
 
 
+@strawberry.type(description="Every write: one `input`, a payload with `userErrors`.")
+class Mutation(GroupMutation):
+    pass
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories: strawberry builds the extensions per request; the caches live at module level.
     extensions: list[Any] = [
@@ -72,7 +78,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def export_sdl() -> str:

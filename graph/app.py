@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from db import network as db_network
 from db.engine import Database, create_engine
 from db.scope import Scope
+from domain.enums import Role
 
 from .api import build_schema
 from .context import Context, Viewer
@@ -24,20 +25,39 @@ from .dataloaders import build_loaders
 from .settings import Settings
 
 VIEWER_HEADER = "x-viewer-programmes"
+ROLE_HEADER = "x-viewer-role"
+SUBJECT_HEADER = "x-viewer-subject"
 
 
 async def viewer_from_request(request: Request, db: Database) -> Viewer:
-    """Development stand-in for authentication: a header lists the programme codes to see."""
+    """Development stand-in for authentication: headers name the role and the programmes.
+
+    No header: head office, the whole network. `x-viewer-programmes: FANSOTO,YIKRI` scopes to
+    those programmes (as programme staff unless `x-viewer-role` says otherwise).
+    """
     header = request.headers.get(VIEWER_HEADER)
+    role_name = request.headers.get(ROLE_HEADER)
+    try:
+        role = Role(role_name) if role_name else None
+    except ValueError:
+        raise HTTPException(400, f"{ROLE_HEADER}: unknown role {role_name}") from None
+    subject = request.headers.get(SUBJECT_HEADER, "dev@edm")
     if header is None:
-        return Viewer(name="head-office (development)", scope=Scope.network())
-    codes = [code.strip() for code in header.split(",") if code.strip()]
-    async with db.read() as session:
-        found = await db_network.programme_ids_by_code(session, codes)
-    unknown = sorted(set(codes) - set(found))
-    if unknown:
-        raise HTTPException(400, f"{VIEWER_HEADER}: unknown programme code(s) {', '.join(unknown)}")
-    return Viewer(name=f"scoped to {', '.join(codes)}", scope=Scope.programmes(set(found.values())))
+        role = role or Role.HEAD_OFFICE
+        programme_ids = None
+    else:
+        codes = [code.strip() for code in header.split(",") if code.strip()]
+        async with db.read() as session:
+            found = await db_network.programme_ids_by_code(session, codes)
+        unknown = sorted(set(codes) - set(found))
+        if unknown:
+            raise HTTPException(
+                400, f"{VIEWER_HEADER}: unknown programme code(s) {', '.join(unknown)}"
+            )
+        role = role or Role.PROGRAMME_STAFF
+        programme_ids = frozenset(found.values())
+    scope = Scope(programme_ids, role=role, read_only=role is Role.INTEGRATOR)
+    return Viewer(subject=subject, scope=scope)
 
 
 class GraphQLView(GraphQL[Context, None]):

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is asking. Taken from a development header for now; tokens come later."""
+    """Who is asking: `subject` names the actor in the audit trail and owns idempotency keys."""
 
-    name: str
+    subject: str
     scope: Scope
 
 
@@ -30,6 +30,12 @@ class Context:
     db: Database
     viewer: Viewer
     loaders: "Loaders"
+
+    def refresh_loaders(self) -> None:
+        """After a write: later reads in the request must not see cached rows from before."""
+        from .dataloaders import build_loaders
+
+        self.loaders = build_loaders(self.db, self.viewer.scope)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -163,8 +163,17 @@ def gql(http: httpx.AsyncClient) -> GraphQL:
         variables: dict[str, Any] | None = None,
         *,
         programmes: str | None = None,
+        role: str | None = None,
+        subject: str | None = None,
     ) -> dict[str, Any]:
-        headers = {"x-viewer-programmes": programmes} if programmes is not None else {}
+        """`programmes` (codes) scopes the viewer; `role` and `subject` name who acts."""
+        headers = {}
+        if programmes is not None:
+            headers["x-viewer-programmes"] = programmes
+        if role is not None:
+            headers["x-viewer-role"] = role
+        if subject is not None:
+            headers["x-viewer-subject"] = subject
         response = await http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )

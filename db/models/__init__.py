@@ -15,10 +15,12 @@ from .missions import (
     Recommendation,
 )
 from .network import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
+from .operations import AuditEntry, IdempotencyKey
 from .savings import SavingsAccount, SavingsTransaction
 
 __all__ = [
     "Attendance",
+    "AuditEntry",
     "AutonomyMilestone",
     "Base",
     "Country",
@@ -29,6 +31,7 @@ __all__ = [
     "ExpertProgramme",
     "Facilitator",
     "Group",
+    "IdempotencyKey",
     "GroupMembership",
     "Installment",
     "Loan",

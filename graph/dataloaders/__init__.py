@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from db.engine import Database
 from db.scope import Scope
 
-from . import groups, loans, missions, network, savings
+from . import groups, loans, missions, network, operations, savings
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,7 @@ class Loaders:
     loans: loans.LoanLoaders
     savings: savings.SavingsLoaders
     missions: missions.MissionLoaders
+    operations: operations.OperationsLoaders
 
 
 def build_loaders(db: Database, scope: Scope) -> Loaders:
@@ -24,4 +25,5 @@ def build_loaders(db: Database, scope: Scope) -> Loaders:
         loans=loans.build(db, scope),
         savings=savings.build(db, scope),
         missions=missions.build(db, scope),
+        operations=operations.build(db, scope),
     )

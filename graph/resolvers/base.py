@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from db.pagination import Listing, Page
+from db.scope import Scope
 
 from ..context import Info
 from ..dataloaders.base import CountKey, PageKey
@@ -44,15 +45,17 @@ async def root_connection(
     after: str | None,
     last: int | None,
     before: str | None,
+    scope: Scope | None = None,
 ) -> Connection[NodeT]:
     """A top-level list: one statement for the page, one more only if totalCount is asked."""
     args = page_args(info, first, after, last, before)
     ctx = info.context
+    visible = ctx.viewer.scope if scope is None else scope
     async with ctx.db.read() as session:
-        page = await listing.page(session, ctx.viewer.scope, filter, args)
+        page = await listing.page(session, visible, filter, args)
 
     async def count_all() -> int:
         async with ctx.db.read() as session:
-            return await listing.count(session, ctx.viewer.scope, filter)
+            return await listing.count(session, visible, filter)
 
     return connection(page, to_node, count_all)

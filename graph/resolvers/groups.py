@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import groups as db_groups
+from db.scope import Scope
 from domain.enums import TrainingKind
 
 from ..context import Info
@@ -10,6 +14,7 @@ from ..dataloaders.base import CountKey
 from ..schema import groups as types
 from ..schema.relay import Connection
 from .base import child_connection, root_connection
+from .mutations import Written, node_uuid, perform
 
 # The methodology's rule before a first loan counts INITIAL sessions only.
 _INITIAL = db_groups.TrainingSessionFilter(kinds=(TrainingKind.INITIAL,))
@@ -411,4 +416,31 @@ async def training_sessions(
         after=after,
         last=last,
         before=before,
+    )
+
+
+async def group_create(info: Info, input: types.GroupCreateInput) -> types.GroupCreatePayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_groups.create_group(
+            session,
+            scope,
+            facilitator_id=node_uuid(input.facilitator, "Facilitator", "facilitator"),
+            name=input.name,
+            meeting_frequency=input.meeting_frequency,
+            meeting_place=input.meeting_place,
+            formed_on=input.formed_on,
+            today=date.today(),
+        )
+        return Written("Group", row["id"], row["programme_id"], {"name": row["name"]})
+
+    outcome = await perform(
+        info,
+        operation="groupCreate",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    group = await group_by_id(info, outcome.result_id) if outcome.result_id else None
+    return types.GroupCreatePayload(
+        group=group, user_errors=outcome.user_errors, replayed=outcome.replayed
     )

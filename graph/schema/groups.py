@@ -19,6 +19,7 @@ from ..resolvers import loans as loans_resolvers
 from ..resolvers import network as network_resolvers
 from ..resolvers import savings as savings_resolvers
 from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode, parse_node_id
 
 if TYPE_CHECKING:
@@ -461,3 +462,35 @@ class GroupQuery:
         return await resolvers.training_sessions(
             info, filter, first=first, after=after, last=last, before=before
         )
+
+
+@strawberry.input(
+    description="A new solidarity group, formed by one of the programme's facilitators."
+)
+class GroupCreateInput:
+    facilitator: relay.GlobalID = strawberry.field(
+        description="The facilitator who will meet it; the group joins her programme."
+    )
+    name: str = strawberry.field(description="Its name, unique in the programme.")
+    meeting_frequency: MeetingFrequency = strawberry.field(description="How often it meets.")
+    meeting_place: str = strawberry.field(description="Where it meets (neighbourhood).")
+    formed_on: date = strawberry.field(description="When it was formed; not in the future.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of groupCreate.")
+class GroupCreatePayload:
+    group: Group | None = strawberry.field(description="The new group; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.type
+class GroupMutation:
+    @strawberry.mutation(description="Form a group (IN_TRAINING until its initial sessions).")
+    async def group_create(self, info: Info, input: GroupCreateInput) -> GroupCreatePayload:
+        return await resolvers.group_create(info, input)

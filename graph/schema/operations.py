@@ -1,0 +1,99 @@
+"""The audit trail of writes, for head office."""
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from db import operations as db_operations
+
+from ..context import Info
+from ..errors import InvalidArgument
+from ..resolvers import operations as resolvers
+from .relay import Connection, RowNode, parse_node_id
+
+if TYPE_CHECKING:
+    from .network import Programme
+
+_network = "graph.schema.network"
+
+
+@strawberry.type(description="One write: who made it, when, through which idempotency key.")
+class AuditEntry(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    actor: str = strawberry.field(description="The credential's subject who wrote.")
+    role: str = strawberry.field(description="The role it wrote as.")
+    operation: str = strawberry.field(description="The mutation, e.g. repaymentRecord.")
+    entity_type: str = strawberry.field(description="The kind of object written, e.g. Loan.")
+    idempotency_key: str | None = strawberry.field(description="The client's key, if it sent one.")
+    details: JSON = strawberry.field(description="What was written, in brief.")
+    at: datetime = strawberry.field(description="When the write was committed.")
+    programme_id: strawberry.Private[uuid.UUID | None]
+    entity_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The global ID of the object written (see `node`).")
+    def entity(self) -> relay.GlobalID | None:
+        if self.entity_id is None:
+            return None
+        return relay.GlobalID(self.entity_type, str(self.entity_id))
+
+    @classmethod
+    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
+        return info.context.loaders.operations.audit_entry_by_id
+
+    @strawberry.field(description="The programme written to; null for network-level writes.")
+    async def programme(
+        self, info: Info
+    ) -> Annotated["Programme", strawberry.lazy(_network)] | None:
+        return await resolvers.programme(info, self.programme_id)
+
+
+def _key(gid: relay.GlobalID) -> uuid.UUID:
+    key = parse_node_id(gid.node_id)
+    if key is None:
+        raise InvalidArgument("filter.entities", f"{gid} is not an ID of this API")
+    return key
+
+
+@strawberry.input(description="Narrows the audit trail. Omitted fields do not filter.")
+class AuditFilter:
+    programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
+    actors: list[str] | None = strawberry.field(default=None, description="Credential subjects.")
+    operations: list[str] | None = strawberry.field(default=None, description="Mutation names.")
+    entities: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Global IDs of the objects written."
+    )
+
+    def to_db(self) -> db_operations.AuditFilter:
+        def tup(values: list[Any] | None) -> tuple[Any, ...] | None:
+            return tuple(values) if values is not None else None
+
+        return db_operations.AuditFilter(
+            programme_codes=tup(self.programmes),
+            entity_ids=tup([_key(gid) for gid in self.entities] if self.entities else None),
+            actors=tup(self.actors),
+            operations=tup(self.operations),
+        )
+
+
+@strawberry.type
+class OperationsQuery:
+    @strawberry.field(
+        description="Every write, newest last, for head office (other roles see an empty list)."
+    )
+    async def audit_entries(
+        self,
+        info: Info,
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEntry]:
+        return await resolvers.audit_entries(
+            info, filter, first=first, after=after, last=last, before=before
+        )
