@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import (
     ExpertiseDomain,
@@ -242,3 +243,16 @@ MISSIONS_OF_EXPERTS = Listing(_missions_of_experts, missions.c.id)
 EXPERTS_OF_PROGRAMMES: Listing[None] = Listing(_experts_of_programmes, experts.c.id)
 EXPERTS_OF_MISSIONS: Listing[None] = Listing(_experts_of_missions, experts.c.id)
 PROGRAMMES_OF_EXPERTS: Listing[None] = Listing(_programmes_of_experts, programmes.c.id)
+
+
+async def expert_by_email(
+    session: AsyncSession, email: str
+) -> tuple[uuid.UUID, frozenset[uuid.UUID]] | None:
+    """An expert's key and the programmes she supports (to build her scope), by email."""
+    expert_id = await session.scalar(select(experts.c.id).where(experts.c.email == email))
+    if expert_id is None:
+        return None
+    supported = await session.scalars(
+        select(expert_programmes.c.programme_id).where(expert_programmes.c.expert_id == expert_id)
+    )
+    return expert_id, frozenset(supported)

@@ -19,11 +19,11 @@ from strawberry.relay.types import GlobalIDValueError
 from .context import Info
 from .errors import PublicError
 from .schema.groups import GroupMutation, GroupQuery
-from .schema.loans import LoanQuery
-from .schema.missions import MissionQuery
-from .schema.network import NetworkQuery
+from .schema.loans import LoanMutation, LoanQuery
+from .schema.missions import MissionMutation, MissionQuery
+from .schema.network import NetworkMutation, NetworkQuery
 from .schema.operations import OperationsQuery
-from .schema.savings import SavingsQuery
+from .schema.savings import SavingsMutation, SavingsQuery
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -63,7 +63,7 @@ def _is_public(error: GraphQLError) -> bool:
 
 
 @strawberry.type(description="Every write: one `input`, a payload with `userErrors`.")
-class Mutation(GroupMutation):
+class Mutation(NetworkMutation, GroupMutation, LoanMutation, SavingsMutation, MissionMutation):
     pass
 
 

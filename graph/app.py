@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from db import missions as db_missions
 from db import network as db_network
 from db.engine import Database, create_engine
 from db.scope import Scope
@@ -33,7 +34,8 @@ async def viewer_from_request(request: Request, db: Database) -> Viewer:
     """Development stand-in for authentication: headers name the role and the programmes.
 
     No header: head office, the whole network. `x-viewer-programmes: FANSOTO,YIKRI` scopes to
-    those programmes (as programme staff unless `x-viewer-role` says otherwise).
+    those programmes (as programme staff unless `x-viewer-role` says otherwise). An EXPERT is
+    named by `x-viewer-subject` (her email) and sees the programmes she supports.
     """
     header = request.headers.get(VIEWER_HEADER)
     role_name = request.headers.get(ROLE_HEADER)
@@ -42,6 +44,15 @@ async def viewer_from_request(request: Request, db: Database) -> Viewer:
     except ValueError:
         raise HTTPException(400, f"{ROLE_HEADER}: unknown role {role_name}") from None
     subject = request.headers.get(SUBJECT_HEADER, "dev@edm")
+    if role is Role.EXPERT:
+        # An expert is known by her email; she reads the programmes she supports.
+        async with db.read() as session:
+            expert = await db_missions.expert_by_email(session, subject)
+        if expert is None:
+            raise HTTPException(400, f"{SUBJECT_HEADER}: no expert with email {subject}")
+        expert_id, supported = expert
+        scope = Scope(supported, role=role, expert_id=expert_id)
+        return Viewer(subject=subject, scope=scope)
     if header is None:
         role = role or Role.HEAD_OFFICE
         programme_ids = None

@@ -370,3 +370,8 @@ class LoanQuery:
         self, info: Info, programmes: list[str] | None = None
     ) -> list[LoanProduct]:
         return await resolvers.loan_products(info, programmes)
+
+
+@strawberry.type
+class LoanMutation:
+    """The loans domain's mutations (composed into Mutation in graph/api.py)."""

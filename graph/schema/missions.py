@@ -289,3 +289,8 @@ class MissionQuery:
         return await resolvers.recommendations(
             info, filter, first=first, after=after, last=last, before=before
         )
+
+
+@strawberry.type
+class MissionMutation:
+    """The missions domain's mutations (composed into Mutation in graph/api.py)."""

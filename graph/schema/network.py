@@ -283,3 +283,8 @@ class NetworkQuery:
         until: date | None = None,
     ) -> list[ExchangeRate]:
         return await resolvers.exchange_rates(info, currency, since, until)
+
+
+@strawberry.type
+class NetworkMutation:
+    """The network domain's mutations (composed into Mutation in graph/api.py)."""

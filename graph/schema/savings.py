@@ -133,3 +133,8 @@ class SavingsQuery:
         return await resolvers.savings_accounts(
             info, filter, first=first, after=after, last=last, before=before
         )
+
+
+@strawberry.type
+class SavingsMutation:
+    """The savings domain's mutations (composed into Mutation in graph/api.py)."""
