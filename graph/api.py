@@ -19,6 +19,7 @@ from strawberry.relay.types import GlobalIDValueError
 from .context import Info
 from .errors import PublicError
 from .schema.groups import GroupMutation, GroupQuery
+from .schema.indicators import IndicatorQuery
 from .schema.loans import LoanMutation, LoanQuery
 from .schema.missions import MissionMutation, MissionQuery
 from .schema.network import NetworkMutation, NetworkQuery
@@ -37,7 +38,15 @@ async def _node(info: Info, gid: relay.GlobalID) -> relay.Node | None:
 
 
 @strawberry.type(description="Everything a viewer may read across the network.")
-class Query(NetworkQuery, GroupQuery, LoanQuery, SavingsQuery, MissionQuery, OperationsQuery):
+class Query(
+    NetworkQuery,
+    GroupQuery,
+    LoanQuery,
+    SavingsQuery,
+    MissionQuery,
+    IndicatorQuery,
+    OperationsQuery,
+):
     # Plain resolvers rather than relay.node(), whose field extension cannot be applied to
     # two schemas in one process (development and production builds, tests).
     @strawberry.field(
