@@ -1,20 +1,39 @@
 """Facilitators, groups, members, their memberships, training sessions and attendance."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, select
+from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import groups as methodology
 from domain import rules
-from domain.enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from domain.enums import (
+    Activity,
+    Gender,
+    GroupStatus,
+    LoanStatus,
+    MeetingFrequency,
+    TrainingKind,
+)
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
 
-from .models import Attendance, Facilitator, Group, GroupMembership, Member, TrainingSession
+from .models import (
+    Attendance,
+    Facilitator,
+    Group,
+    GroupMembership,
+    Loan,
+    Member,
+    Programme,
+    TrainingSession,
+)
 from .network import in_programmes
 from .pagination import Listing
 from .scope import Scope
@@ -25,6 +44,8 @@ members = Member.__table__
 memberships = GroupMembership.__table__
 training_sessions = TrainingSession.__table__
 attendances = Attendance.__table__
+loans = Loan.__table__
+programmes = Programme.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,23 +213,57 @@ MEMBERSHIPS: Listing[None] = Listing(_memberships, memberships.c.id)
 CURRENT_GROUPS: Listing[None] = Listing(_current_groups, groups.c.id)
 
 
+# Writes. Each locks the rows its rules read (the group, in id order when two), so two
+# facilitators writing about one group are applied one after the other; a unique index a
+# concurrent write may still hit becomes a user error. The locks are FOR NO KEY UPDATE: they
+# serialise these writes (and anyone taking FOR SHARE to read a group's status) but not the
+# foreign-key checks of rows that merely reference the group or member, so a write that
+# holds a member and then inserts a row pointing at the group cannot deadlock with them.
+
+_GROUP_NAME = "uq_groups_programme_id_name"
+_ONE_OPEN_MEMBERSHIP = "uq_group_memberships_open"
+
+
+def _violates(error: IntegrityError, constraint: str) -> bool:
+    return f'"{constraint}"' in str(error.orig)
+
+
+async def _first(session: AsyncSession, stmt: Any) -> RowMapping | None:
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def _returning(session: AsyncSession, stmt: Any) -> RowMapping:
+    return (await session.execute(stmt)).mappings().one()
+
+
 async def _facilitator_in_scope(
     session: AsyncSession, scope: Scope, facilitator_id: uuid.UUID
 ) -> RowMapping:
-    row = (
-        (
-            await session.execute(
-                select(facilitators).where(
-                    facilitators.c.id == facilitator_id, scope.where(facilitators.c.programme_id)
-                )
-            )
-        )
-        .mappings()
-        .first()
+    row = await _first(
+        session,
+        select(facilitators).where(
+            facilitators.c.id == facilitator_id, scope.where(facilitators.c.programme_id)
+        ),
     )
     if row is None:
         raise RuleViolation("facilitator", ErrorCode.NOT_FOUND, "No such facilitator.")
     return row
+
+
+async def _facilitator_of(
+    session: AsyncSession, scope: Scope, facilitator_id: uuid.UUID, programme_id: uuid.UUID
+) -> RowMapping:
+    """A facilitator still working for `programme_id`."""
+    facilitator = await _facilitator_in_scope(session, scope, facilitator_id)
+    if facilitator["programme_id"] != programme_id:
+        raise RuleViolation(
+            "facilitator",
+            ErrorCode.OTHER_PROGRAMME,
+            "This facilitator works for another programme.",
+        )
+    if not facilitator["active"]:
+        raise RuleViolation("facilitator", ErrorCode.INVALID_STATE, "This facilitator has left.")
+    return facilitator
 
 
 def _require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
@@ -216,6 +271,54 @@ def _require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
         raise RuleViolation(
             (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
         )
+
+
+async def _locked_group(session: AsyncSession, scope: Scope, group_id: uuid.UUID) -> RowMapping:
+    """The group, in scope, locked until the write ends, and the viewer allowed to operate."""
+    row = await _first(
+        session,
+        select(groups)
+        .where(groups.c.id == group_id, scope.where(groups.c.programme_id))
+        .with_for_update(key_share=True),
+    )
+    if row is None:
+        raise RuleViolation("group", ErrorCode.NOT_FOUND, "No such group.")
+    _require_operator(scope, row["programme_id"])
+    return row
+
+
+async def _member(
+    session: AsyncSession, scope: Scope, member_id: uuid.UUID, *, lock: bool = False
+) -> RowMapping:
+    """The member, in scope, and the viewer allowed to operate."""
+    stmt = select(members).where(members.c.id == member_id, scope.where(members.c.programme_id))
+    row = await _first(session, stmt.with_for_update(key_share=True) if lock else stmt)
+    if row is None:
+        raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")
+    _require_operator(scope, row["programme_id"])
+    return row
+
+
+def _name_taken(name: str) -> RuleViolation:
+    return RuleViolation("name", ErrorCode.ALREADY_EXISTS, f"The programme has a group {name!r}.")
+
+
+async def _require_free_name(session: AsyncSession, programme_id: uuid.UUID, name: str) -> None:
+    taken = await session.scalar(
+        select(groups.c.id).where(groups.c.programme_id == programme_id, groups.c.name == name)
+    )
+    if taken is not None:
+        raise _name_taken(name)
+
+
+async def _write_group(session: AsyncSession, stmt: Any, name: str | None) -> RowMapping:
+    """Insert or update a group; a name taken meanwhile by a concurrent write is a user error."""
+    try:
+        return await _returning(session, stmt.returning(*groups.c))
+    except IntegrityError as error:
+        if name is not None and _violates(error, _GROUP_NAME):
+            raise _name_taken(name) from error
+        raise
 
 
 async def create_group(
@@ -237,31 +340,341 @@ async def create_group(
     rules.not_in_future("formedOn", formed_on, today)
     if not facilitator["active"]:
         raise RuleViolation("facilitator", ErrorCode.INVALID_STATE, "This facilitator has left.")
-    taken = await session.scalar(
-        select(groups.c.id).where(groups.c.programme_id == programme_id, groups.c.name == name)
+    await _require_free_name(session, programme_id, name)
+    return await _write_group(
+        session,
+        insert(Group).values(
+            id=uuid7(),
+            programme_id=programme_id,
+            facilitator_id=facilitator_id,
+            name=name,
+            meeting_frequency=meeting_frequency,
+            meeting_place=rules.required_text("meetingPlace", meeting_place),
+            formed_on=formed_on,
+            status=GroupStatus.IN_TRAINING,
+        ),
+        name,
     )
-    if taken is not None:
-        raise RuleViolation(
-            "name", ErrorCode.ALREADY_EXISTS, f"The programme has a group {name!r}."
+
+
+async def update_group(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    group_id: uuid.UUID,
+    details: Mapping[str, Any],
+    facilitator_id: uuid.UUID | None = None,
+) -> RowMapping:
+    """Change the given details (by column) and, if given, the facilitator; CLOSED is final."""
+    group = await _locked_group(session, scope, group_id)
+    methodology.require_open("group", group["status"])
+    values = methodology.group_details(details)
+    if facilitator_id is not None and facilitator_id != group["facilitator_id"]:
+        await _facilitator_of(session, scope, facilitator_id, group["programme_id"])
+        values["facilitator_id"] = facilitator_id
+    name = values.get("name")
+    if name is not None and name != group["name"]:
+        await _require_free_name(session, group["programme_id"], name)
+    if not values:
+        return group
+    return await _write_group(
+        session, update(Group).where(groups.c.id == group_id).values(**values), name
+    )
+
+
+async def activate_group(session: AsyncSession, scope: Scope, *, group_id: uuid.UUID) -> RowMapping:
+    """IN_TRAINING → ACTIVE once the group held its programme's number of INITIAL sessions."""
+    group = await _locked_group(session, scope, group_id)
+    held = (
+        select(func.count())
+        .select_from(training_sessions)
+        .where(
+            training_sessions.c.group_id == group_id,
+            training_sessions.c.kind == TrainingKind.INITIAL,
         )
-    row = (
+        .scalar_subquery()
+    )
+    counts = (
+        await session.execute(
+            select(programmes.c.initial_training_sessions, held).where(
+                programmes.c.id == group["programme_id"]
+            )
+        )
+    ).one()
+    methodology.check_activation("group", group["status"], counts[1], counts[0])
+    return await _returning(
+        session,
+        update(Group)
+        .where(groups.c.id == group_id)
+        .values(status=GroupStatus.ACTIVE)
+        .returning(*groups.c),
+    )
+
+
+async def close_group(
+    session: AsyncSession, scope: Scope, *, group_id: uuid.UUID, closed_on: date, today: date
+) -> RowMapping:
+    """Close a group on `closed_on`: its members leave it that day (their history stays).
+
+    Refused while a loan is PENDING or ACTIVE for one of its current members or was made
+    through this group: such a loan must be repaid, written off or declined first.
+    """
+    group = await _locked_group(session, scope, group_id)
+    current = and_(memberships.c.group_id == group_id, memberships.c.left_on.is_(None))
+    latest_join = await session.scalar(select(func.max(memberships.c.joined_on)).where(current))
+    methodology.check_closing(
+        group["status"],
+        closed_on=closed_on,
+        formed_on=group["formed_on"],
+        latest_join=latest_join,
+        today=today,
+    )
+    open_loan = await session.scalar(
+        select(loans.c.id)
+        .where(
+            loans.c.programme_id == group["programme_id"],
+            loans.c.status.in_((LoanStatus.PENDING, LoanStatus.ACTIVE)),
+            or_(
+                loans.c.group_id == group_id,
+                loans.c.member_id.in_(select(memberships.c.member_id).where(current)),
+            ),
+        )
+        .limit(1)
+    )
+    if open_loan is not None:
+        raise RuleViolation(
+            "group",
+            ErrorCode.ACTIVE_LOAN_EXISTS,
+            "A member of this group has a pending or active loan: it must be repaid, written "
+            "off or declined before the group closes.",
+        )
+    await session.execute(update(GroupMembership).where(current).values(left_on=closed_on))
+    return await _returning(
+        session,
+        update(Group)
+        .where(groups.c.id == group_id)
+        .values(status=GroupStatus.CLOSED, closed_on=closed_on)
+        .returning(*groups.c),
+    )
+
+
+async def enrol_member(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    group_id: uuid.UUID,
+    details: Mapping[str, Any],
+    joined_on: date,
+    today: date,
+) -> RowMapping:
+    """A new member of the group's programme, in the group from `joined_on`."""
+    group = await _locked_group(session, scope, group_id)
+    methodology.require_open("group", group["status"])
+    values = methodology.member_details(details, today)
+    rules.not_in_future("joinedOn", joined_on, today)
+    rules.in_order("joinedOn", group["formed_on"], joined_on)
+    member = await _returning(
+        session,
+        insert(Member)
+        .values(id=uuid7(), programme_id=group["programme_id"], joined_on=joined_on, **values)
+        .returning(*members.c),
+    )
+    await session.execute(
+        insert(GroupMembership).values(
+            id=uuid7(),
+            programme_id=group["programme_id"],
+            member_id=member["id"],
+            group_id=group_id,
+            joined_on=joined_on,
+        )
+    )
+    return member
+
+
+async def update_member(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    member_id: uuid.UUID,
+    details: Mapping[str, Any],
+    today: date,
+) -> RowMapping:
+    """Change the given details (by column) of a member."""
+    member = await _member(session, scope, member_id)
+    values = methodology.member_details(details, today)
+    if not values:
+        return member
+    return await _returning(
+        session,
+        update(Member).where(members.c.id == member_id).values(**values).returning(*members.c),
+    )
+
+
+async def _open_membership(session: AsyncSession, member_id: uuid.UUID) -> RowMapping | None:
+    return await _first(
+        session,
+        select(memberships).where(
+            memberships.c.member_id == member_id, memberships.c.left_on.is_(None)
+        ),
+    )
+
+
+async def move_member(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    member_id: uuid.UUID,
+    group_id: uuid.UUID,
+    moved_on: date,
+    today: date,
+) -> RowMapping:
+    """Move a member to another group of her programme on `moved_on`: her open membership
+    ends that day and one in the new group starts. A member in no group (hers was closed)
+    joins the new one."""
+    # Lock order: the member, then her current and new groups by id; the member's lock
+    # serialises moves of one member, the groups' locks serialise with closing and training.
+    member = await _member(session, scope, member_id, lock=True)
+    current = await _open_membership(session, member_id)
+    ids = {group_id} | ({current["group_id"]} if current is not None else set())
+    locked = (
         (
             await session.execute(
-                insert(Group)
-                .values(
-                    id=uuid7(),
-                    programme_id=programme_id,
-                    facilitator_id=facilitator_id,
-                    name=name,
-                    meeting_frequency=meeting_frequency,
-                    meeting_place=rules.required_text("meetingPlace", meeting_place),
-                    formed_on=formed_on,
-                    status=GroupStatus.IN_TRAINING,
-                )
-                .returning(*groups.c)
+                select(groups)
+                .where(groups.c.id.in_(sorted(ids)), scope.where(groups.c.programme_id))
+                .order_by(groups.c.id)
+                .with_for_update(key_share=True)
             )
         )
         .mappings()
-        .one()
+        .all()
     )
-    return row
+    target = next((row for row in locked if row["id"] == group_id), None)
+    if target is None:
+        raise RuleViolation("group", ErrorCode.NOT_FOUND, "No such group.")
+    if target["programme_id"] != member["programme_id"]:
+        raise RuleViolation(
+            "group", ErrorCode.OTHER_PROGRAMME, "This group belongs to another programme."
+        )
+    # Closing her group while we waited for its lock ended her membership: read it again.
+    current = await _open_membership(session, member_id)
+    if current is not None:
+        since = current["joined_on"]
+    else:
+        last_left = await session.scalar(
+            select(func.max(memberships.c.left_on)).where(memberships.c.member_id == member_id)
+        )
+        since = max(member["joined_on"], last_left or member["joined_on"])
+    methodology.check_move(
+        current_group=current["group_id"] if current is not None else None,
+        target_group=group_id,
+        moved_on=moved_on,
+        since=since,
+        target_formed_on=target["formed_on"],
+        today=today,
+    )
+    methodology.require_open("group", target["status"])
+    if current is not None:
+        await session.execute(
+            update(GroupMembership)
+            .where(memberships.c.id == current["id"])
+            .values(left_on=moved_on)
+        )
+    try:
+        await session.execute(
+            insert(GroupMembership).values(
+                id=uuid7(),
+                programme_id=member["programme_id"],
+                member_id=member_id,
+                group_id=group_id,
+                joined_on=moved_on,
+            )
+        )
+    except IntegrityError as error:
+        if _violates(error, _ONE_OPEN_MEMBERSHIP):
+            raise RuleViolation(
+                "member",
+                ErrorCode.INVALID_STATE,
+                "She was moved by someone else at the same time; reload her and retry.",
+            ) from error
+        raise
+    return member
+
+
+async def record_training_session(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    group_id: uuid.UUID,
+    held_on: date,
+    kind: TrainingKind,
+    topic: str,
+    attendee_ids: Sequence[uuid.UUID],
+    facilitator_id: uuid.UUID | None,
+    today: date,
+) -> RowMapping:
+    """A session held with a group and its attendance; every attendee a current member.
+
+    The facilitator is the group's unless another of the programme's is named.
+    """
+    group = await _locked_group(session, scope, group_id)
+    methodology.require_open("group", group["status"])
+    topic = rules.required_text("topic", topic)
+    rules.not_in_future("heldOn", held_on, today)
+    rules.in_order("heldOn", group["formed_on"], held_on)
+    if not attendee_ids:
+        raise RuleViolation("attendees", ErrorCode.REQUIRED, "Name at least one attendee.")
+    methodology.distinct("attendees", attendee_ids)
+    if facilitator_id is not None and facilitator_id != group["facilitator_id"]:
+        await _facilitator_of(session, scope, facilitator_id, group["programme_id"])
+    programme_id = group["programme_id"]
+    held = await _returning(
+        session,
+        insert(TrainingSession)
+        .values(
+            id=uuid7(),
+            programme_id=programme_id,
+            group_id=group_id,
+            facilitator_id=facilitator_id or group["facilitator_id"],
+            held_on=held_on,
+            kind=kind,
+            topic=topic,
+        )
+        .returning(*training_sessions.c),
+    )
+    # One statement writes the attendance of those who are current members; anyone left out
+    # is refused below, which rolls the session back with it: all of it or nothing.
+    present = set(
+        (
+            await session.scalars(
+                insert(Attendance)
+                .from_select(
+                    ["session_id", "member_id", "programme_id"],
+                    select(
+                        literal(held["id"], attendances.c.session_id.type),
+                        memberships.c.member_id,
+                        literal(programme_id, attendances.c.programme_id.type),
+                    ).where(
+                        memberships.c.group_id == group_id,
+                        memberships.c.left_on.is_(None),
+                        memberships.c.member_id.in_(list(attendee_ids)),
+                    ),
+                )
+                .returning(attendances.c.member_id)
+            )
+        ).all()
+    )
+    for index, member_id in enumerate(attendee_ids):
+        if member_id not in present:
+            raise await _not_attending(session, scope, member_id, ("attendees", str(index)))
+    return held
+
+
+async def _not_attending(
+    session: AsyncSession, scope: Scope, member_id: uuid.UUID, field: tuple[str, ...]
+) -> RuleViolation:
+    known = await session.scalar(
+        select(members.c.id).where(members.c.id == member_id, scope.where(members.c.programme_id))
+    )
+    if known is None:
+        return RuleViolation(field, ErrorCode.NOT_FOUND, "No such member.")
+    return RuleViolation(field, ErrorCode.INVALID, "She is not a current member of this group.")

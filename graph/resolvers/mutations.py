@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import relay
+from strawberry import UNSET, relay
 
 from db import operations
 from db.scope import Scope
@@ -42,17 +42,23 @@ class Outcome:
 Write = Callable[[AsyncSession, Scope], Awaitable[Written]]
 
 
+_OMITTED = {"$omitted": True}
+
+
 def _plain(value: Any) -> Any:
+    """JSON-able form of an input; an omitted field differs from null and from ""."""
+    if value is UNSET:
+        return _OMITTED
+    if isinstance(value, relay.GlobalID | Decimal | uuid.UUID | date | datetime):
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, relay.GlobalID | Decimal | uuid.UUID | date | datetime):
-        return str(value)
     return value
 
 

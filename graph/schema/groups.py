@@ -489,8 +489,286 @@ class GroupCreatePayload:
     )
 
 
+@strawberry.input(
+    description="Changes to a group's details: an omitted field stays as it is. A CLOSED "
+    "group cannot be updated (GROUP_CLOSED)."
+)
+class GroupUpdateInput:
+    group: relay.GlobalID = strawberry.field(description="The group to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Its new name, unique in the programme."
+    )
+    meeting_frequency: MeetingFrequency | None = strawberry.field(
+        default=strawberry.UNSET, description="How often it meets from now on."
+    )
+    meeting_place: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Where it meets from now on."
+    )
+    facilitator: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The facilitator who meets it from now on: one still working for the "
+        "group's programme.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of groupUpdate.")
+class GroupUpdatePayload:
+    group: Group | None = strawberry.field(description="The group as changed; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="Make an IN_TRAINING group ACTIVE. It must have held the programme's number of "
+    "INITIAL training sessions (Programme.initialTrainingSessions, 6 for FANSOTO); otherwise "
+    "TRAINING_INCOMPLETE."
+)
+class GroupActivateInput:
+    group: relay.GlobalID = strawberry.field(description="The group to activate.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of groupActivate.")
+class GroupActivatePayload:
+    group: Group | None = strawberry.field(description="The group, now ACTIVE; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="Close a group (IN_TRAINING or ACTIVE) for good. Its current members leave it "
+    "on closedOn (their history is kept; memberMove puts them in another group). Refused "
+    "(ACTIVE_LOAN_EXISTS) while a loan is PENDING or ACTIVE for one of its current members or "
+    "was made through this group: repay, write off or decline it first."
+)
+class GroupCloseInput:
+    group: relay.GlobalID = strawberry.field(description="The group to close.")
+    closed_on: date = strawberry.field(
+        description="When it closed: not in the future, not before it was formed nor before "
+        "its latest current member joined."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of groupClose.")
+class GroupClosePayload:
+    group: Group | None = strawberry.field(description="The group, now CLOSED; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="A new member, enrolled into a group (not a CLOSED one) of the staff's "
+    "programme; she joins the programme and the group on joinedOn."
+)
+class MemberEnrolInput:
+    group: relay.GlobalID = strawberry.field(
+        description="The group she joins; she joins its programme."
+    )
+    first_name: str = strawberry.field(description="First name; not blank.")
+    last_name: str = strawberry.field(description="Last name; not blank.")
+    gender: Gender = strawberry.field(description="Gender.")
+    birth_year: int | None = strawberry.field(
+        default=None, description="Year of birth, if known: from 1900 to this year."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Phone number, if known; blank means unknown."
+    )
+    joined_on: date = strawberry.field(
+        description="When she joined: not in the future, not before the group was formed."
+    )
+    activity: Activity = strawberry.field(description="Her income-generating activity.")
+    activity_description: str = strawberry.field(
+        default="", description="The activity in her own words."
+    )
+    rural: bool = strawberry.field(default=False, description="Whether she lives in a rural area.")
+    poverty_likelihood: Decimal | None = strawberry.field(
+        default=None,
+        description="PPI-style likelihood, in percent, of living below the national poverty "
+        "line: 0 to 100 with two decimals at most; null if not scored.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of memberEnrol.")
+class MemberEnrolPayload:
+    member: Member | None = strawberry.field(description="The new member; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="Changes to a member's details: an omitted field stays as it is; null clears "
+    "birthYear, phone or povertyLikelihood and is refused (REQUIRED) for the others. Her group "
+    "changes with memberMove."
+)
+class MemberUpdateInput:
+    member: relay.GlobalID = strawberry.field(description="The member to change.")
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="First name; not blank."
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Last name; not blank."
+    )
+    gender: Gender | None = strawberry.field(default=strawberry.UNSET, description="Gender.")
+    birth_year: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Year of birth: from 1900 to this year."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone number; blank or null means unknown."
+    )
+    activity: Activity | None = strawberry.field(
+        default=strawberry.UNSET, description="Her income-generating activity."
+    )
+    activity_description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The activity in her own words."
+    )
+    rural: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether she lives in a rural area."
+    )
+    poverty_likelihood: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="PPI-style likelihood in percent: 0 to 100 with two decimals at most.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of memberUpdate.")
+class MemberUpdatePayload:
+    member: Member | None = strawberry.field(description="The member as changed; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="Move a member to another group of her programme on a date: her current "
+    "membership ends that day and one in the new group starts (Member.groupHistory keeps "
+    "both). A member in no group (hers was closed) simply joins the new one."
+)
+class MemberMoveInput:
+    member: relay.GlobalID = strawberry.field(description="The member who moves.")
+    group: relay.GlobalID = strawberry.field(
+        description="Her new group: of her programme, not CLOSED, not her current one."
+    )
+    moved_on: date = strawberry.field(
+        description="When she moves: not in the future, not before her current membership "
+        "started (or her last one ended), not before the new group was formed."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of memberMove.")
+class MemberMovePayload:
+    member: Member | None = strawberry.field(
+        description="The member, in her new group; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="A training session held with a group (not a CLOSED one), with its "
+    "attendance. The session and every attendance are written together or not at all."
+)
+class TrainingSessionRecordInput:
+    group: relay.GlobalID = strawberry.field(description="The group trained.")
+    held_on: date = strawberry.field(
+        description="When it was held: not in the future, not before the group was formed."
+    )
+    kind: TrainingKind = strawberry.field(
+        description="INITIAL sessions count toward groupActivate and a member's first loan."
+    )
+    topic: str = strawberry.field(description="What it was about; not blank.")
+    attendees: list[relay.GlobalID] = strawberry.field(
+        description="The members present, each once and each a current member of the group; "
+        "a mistake is reported at its index, e.g. field ['input', 'attendees', '2']."
+    )
+    facilitator: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Who held it, if not the group's facilitator: one still working for the "
+        "group's programme.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of trainingSessionRecord.")
+class TrainingSessionRecordPayload:
+    training_session: TrainingSession | None = strawberry.field(
+        description="The session recorded; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
 @strawberry.type
 class GroupMutation:
     @strawberry.mutation(description="Form a group (IN_TRAINING until its initial sessions).")
     async def group_create(self, info: Info, input: GroupCreateInput) -> GroupCreatePayload:
         return await resolvers.group_create(info, input)
+
+    @strawberry.mutation(
+        description="Change a group's name, meetings or facilitator (not a CLOSED group's)."
+    )
+    async def group_update(self, info: Info, input: GroupUpdateInput) -> GroupUpdatePayload:
+        return await resolvers.group_update(info, input)
+
+    @strawberry.mutation(
+        description="Make an IN_TRAINING group ACTIVE once it held its initial sessions."
+    )
+    async def group_activate(self, info: Info, input: GroupActivateInput) -> GroupActivatePayload:
+        return await resolvers.group_activate(info, input)
+
+    @strawberry.mutation(
+        description="Close a group; refused while one of its members has a pending or active loan."
+    )
+    async def group_close(self, info: Info, input: GroupCloseInput) -> GroupClosePayload:
+        return await resolvers.group_close(info, input)
+
+    @strawberry.mutation(description="Enrol a new member into a group of the staff's programme.")
+    async def member_enrol(self, info: Info, input: MemberEnrolInput) -> MemberEnrolPayload:
+        return await resolvers.member_enrol(info, input)
+
+    @strawberry.mutation(description="Change a member's details.")
+    async def member_update(self, info: Info, input: MemberUpdateInput) -> MemberUpdatePayload:
+        return await resolvers.member_update(info, input)
+
+    @strawberry.mutation(
+        description="Move a member to another group of her programme, keeping her history."
+    )
+    async def member_move(self, info: Info, input: MemberMoveInput) -> MemberMovePayload:
+        return await resolvers.member_move(info, input)
+
+    @strawberry.mutation(description="Record a training session held with a group, and who came.")
+    async def training_session_record(
+        self, info: Info, input: TrainingSessionRecordInput
+    ) -> TrainingSessionRecordPayload:
+        return await resolvers.training_session_record(info, input)
