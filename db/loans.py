@@ -1,19 +1,45 @@
-"""Loan products, loans, their schedules and repayments: scoped reads."""
+"""Loan products, loans, their schedules and repayments: scoped reads, and the writes of a
+loan's life (apply, approve, disburse, repay, reverse a repayment, write off)."""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, and_, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.enums import LoanStatus
+from domain import lending, rules
+from domain.allocation import (
+    InstallmentState,
+    OverpaymentError,
+    allocate,
+    oldest_unpaid_due_on,
+    replay,
+)
+from domain.enums import Activity, GroupStatus, LoanStatus, RepaymentKind, TrainingKind
+from domain.errors import ErrorCode, RuleViolation
+from domain.ids import uuid7
+from domain.money import round_money
+from domain.schedule import ScheduledInstallment, build_schedule
 
-from .models import Installment, Loan, LoanProduct, Repayment
+from .models import (
+    Attendance,
+    Facilitator,
+    Group,
+    GroupMembership,
+    Installment,
+    Loan,
+    LoanProduct,
+    Member,
+    Programme,
+    Repayment,
+    TrainingSession,
+)
 from .network import in_programmes
 from .pagination import Listing
 from .scope import Scope
@@ -115,3 +141,533 @@ async def schedules_by_loan(
     for row in (await session.execute(stmt)).mappings():
         grouped[row["loan_id"]].append(row)
     return {loan_id: grouped.get(loan_id, []) for loan_id in loan_ids}
+
+
+# Writes. Each loads what it needs in scope, locks what it changes, applies the rules of
+# domain/lending.py, domain/schedule.py and domain/allocation.py, and writes with Core. The
+# loan's row is locked (FOR NO KEY UPDATE, the lock an UPDATE takes) before anything about
+# the loan is read, so writes on one loan queue up and each sees the previous one's result.
+
+members = Member.__table__
+groups = Group.__table__
+memberships = GroupMembership.__table__
+training_sessions = TrainingSession.__table__
+attendances = Attendance.__table__
+facilitators = Facilitator.__table__
+programmes = Programme.__table__
+
+
+def require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
+    if not scope.may_operate(programme_id):
+        raise RuleViolation(
+            (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
+        )
+
+
+async def first_row(session: AsyncSession, stmt: Executable) -> RowMapping | None:
+    row: RowMapping | None = (await session.execute(stmt)).mappings().first()
+    return row
+
+
+async def collector(
+    session: AsyncSession,
+    scope: Scope,
+    facilitator_id: uuid.UUID,
+    programme_id: uuid.UUID,
+    field: str,
+) -> RowMapping:
+    """A facilitator of `programme_id` (who collected or recorded money), or a user error."""
+    row = await first_row(
+        session,
+        select(facilitators).where(
+            facilitators.c.id == facilitator_id, scope.where(facilitators.c.programme_id)
+        ),
+    )
+    if row is None:
+        raise RuleViolation(field, ErrorCode.NOT_FOUND, "No such facilitator.")
+    if row["programme_id"] != programme_id:
+        raise RuleViolation(
+            field, ErrorCode.OTHER_PROGRAMME, "This facilitator works for another programme."
+        )
+    return row
+
+
+async def _locked_loan(session: AsyncSession, scope: Scope, loan_id: uuid.UUID) -> RowMapping:
+    """The loan, in scope, locked until the transaction ends; the viewer must operate it."""
+    loan = await first_row(
+        session,
+        select(loans)
+        .where(loans.c.id == loan_id, scope.where(loans.c.programme_id))
+        .with_for_update(key_share=True),
+    )
+    if loan is None:
+        raise RuleViolation("loan", ErrorCode.NOT_FOUND, "No such loan.")
+    require_operator(scope, loan["programme_id"])
+    return loan
+
+
+def _require_status(loan: RowMapping, *allowed: LoanStatus) -> None:
+    if loan["status"] not in allowed:
+        wanted = " or ".join(s.value for s in allowed)
+        raise RuleViolation(
+            "loan", ErrorCode.INVALID_STATE, f"The loan is {loan['status'].value}, not {wanted}."
+        )
+
+
+async def apply_for_loan(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    member_id: uuid.UUID,
+    product_id: uuid.UUID,
+    principal: Decimal,
+    currency: str,
+    purpose: Activity | None,
+    applied_on: date,
+    today: date,
+) -> RowMapping:
+    """A PENDING loan of the member's next cycle, if the methodology allows it."""
+    # Her row is locked so two applications for her cannot both pass the one-loan rule.
+    member = await first_row(
+        session,
+        select(members)
+        .where(members.c.id == member_id, scope.where(members.c.programme_id))
+        .with_for_update(key_share=True),
+    )
+    if member is None:
+        raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")
+    programme_id = member["programme_id"]
+    require_operator(scope, programme_id)
+    rules.not_in_future("appliedOn", applied_on, today)
+    rules.in_order("appliedOn", member["joined_on"], applied_on)
+    product = await first_row(
+        session,
+        select(products).where(products.c.id == product_id, scope.where(products.c.programme_id)),
+    )
+    if product is None:
+        raise RuleViolation("product", ErrorCode.NOT_FOUND, "No such loan product.")
+    if product["programme_id"] != programme_id:
+        raise RuleViolation(
+            "product", ErrorCode.OTHER_PROGRAMME, "This product is another programme's."
+        )
+    programme = (
+        (
+            await session.execute(
+                select(programmes.c.currency_code, programmes.c.initial_training_sessions).where(
+                    programmes.c.id == programme_id, scope.where(programmes.c.id)
+                )
+            )
+        )
+        .mappings()
+        .one()
+    )
+    # Her current group, share-locked: it cannot be closed while she is granted a loan.
+    group = await first_row(
+        session,
+        select(groups.c.id, groups.c.status)
+        .join(
+            memberships,
+            and_(memberships.c.group_id == groups.c.id, memberships.c.left_on.is_(None)),
+        )
+        .where(memberships.c.member_id == member_id, scope.where(groups.c.programme_id))
+        .with_for_update(read=True, of=groups),
+    )
+    if group is None:
+        raise RuleViolation(
+            "member", ErrorCode.INVALID_STATE, "She is in no group: loans go through her group."
+        )
+    attended = await session.scalar(
+        select(func.count())
+        .select_from(
+            attendances.join(training_sessions, training_sessions.c.id == attendances.c.session_id)
+        )
+        .where(
+            attendances.c.member_id == member_id,
+            training_sessions.c.kind == TrainingKind.INITIAL,
+            training_sessions.c.held_on <= applied_on,
+            scope.where(attendances.c.programme_id),
+        )
+    )
+    earlier = (
+        await session.scalars(
+            select(loans.c.status).where(
+                loans.c.member_id == member_id, scope.where(loans.c.programme_id)
+            )
+        )
+    ).all()
+    currency_code = product["currency_code"].strip()
+    cycle = lending.check_application(
+        applicant=lending.Applicant(
+            initial_sessions_attended=int(attended or 0),
+            group_status=group["status"],
+            earlier_loans=earlier,
+        ),
+        product=lending.ProductTerms(
+            currency=currency_code,
+            min_principal=product["min_principal"],
+            max_principal=product["max_principal"],
+            active=product["active"],
+            allows_concurrent_loans=product["allows_concurrent_loans"],
+        ),
+        programme_currency=programme["currency_code"].strip(),
+        initial_sessions_required=programme["initial_training_sessions"],
+        principal=principal,
+        currency=currency,
+    )
+    row = await first_row(
+        session,
+        insert(Loan)
+        .values(
+            id=uuid7(),
+            programme_id=programme_id,
+            member_id=member_id,
+            group_id=group["id"],
+            product_id=product_id,
+            currency_code=currency_code,
+            cycle=cycle,
+            principal=principal,
+            purpose=purpose or member["activity"],
+            interest_method=product["interest_method"],
+            period_rate_percent=product["period_rate_percent"],
+            installment_frequency=product["installment_frequency"],
+            fee=lending.fee(principal, product["fee_percent"], currency_code),
+            status=LoanStatus.PENDING,
+            applied_on=applied_on,
+        )
+        .returning(*loans.c),
+    )
+    assert row is not None
+    return row
+
+
+async def approve_loan(
+    session: AsyncSession, scope: Scope, *, loan_id: uuid.UUID, approved_on: date, today: date
+) -> RowMapping:
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.PENDING)
+    if loan["approved_on"] is not None:
+        raise RuleViolation(
+            "loan", ErrorCode.INVALID_STATE, f"The loan was approved on {loan['approved_on']}."
+        )
+    rules.not_in_future("approvedOn", approved_on, today)
+    rules.in_order("approvedOn", loan["applied_on"], approved_on)
+    return await _update_loan(session, loan_id, approved_on=approved_on)
+
+
+async def disburse_loan(
+    session: AsyncSession, scope: Scope, *, loan_id: uuid.UUID, disbursed_on: date, today: date
+) -> RowMapping:
+    """The loan ACTIVE, with its schedule built from its product's terms."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.PENDING)
+    if loan["approved_on"] is None:
+        raise RuleViolation("loan", ErrorCode.INVALID_STATE, "The loan is not approved yet.")
+    rules.not_in_future("disbursedOn", disbursed_on, today)
+    rules.in_order("disbursedOn", loan["approved_on"], disbursed_on)
+    group_status = await session.scalar(
+        select(groups.c.status)
+        .where(groups.c.id == loan["group_id"], scope.where(groups.c.programme_id))
+        .with_for_update(read=True)
+    )
+    if group_status is GroupStatus.CLOSED:
+        raise RuleViolation("loan", ErrorCode.GROUP_CLOSED, "Her group has closed: no new loan.")
+    installment_count = await session.scalar(
+        select(products.c.installments).where(
+            products.c.id == loan["product_id"], scope.where(products.c.programme_id)
+        )
+    )
+    assert installment_count is not None
+    schedule = build_schedule(
+        principal=loan["principal"],
+        currency=loan["currency_code"].strip(),
+        method=loan["interest_method"],
+        period_rate_percent=loan["period_rate_percent"],
+        installments=installment_count,
+        frequency=loan["installment_frequency"],
+        disbursed_on=disbursed_on,
+    )
+    await _insert_schedule(session, loan, schedule)
+    return await _update_loan(
+        session,
+        loan_id,
+        status=LoanStatus.ACTIVE,
+        disbursed_on=disbursed_on,
+        oldest_unpaid_due_on=schedule[0].due_on,
+    )
+
+
+async def record_repayment(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    loan_id: uuid.UUID,
+    amount: Decimal,
+    currency: str,
+    paid_on: date,
+    collected_by_id: uuid.UUID,
+    note: str,
+    today: date,
+) -> RowMapping:
+    """A REPAYMENT entry, allocated interest then principal from the oldest installment due."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.ACTIVE)
+    loan_currency = loan["currency_code"].strip()
+    lending.money("amount", amount, currency, loan_currency)
+    rules.not_in_future("paidOn", paid_on, today)
+    rules.in_order("paidOn", loan["disbursed_on"], paid_on)
+    await collector(session, scope, collected_by_id, loan["programme_id"], "collectedBy")
+    ids, before = await _schedule_state(session, scope, loan_id)
+    try:
+        allocations, after = allocate(before, amount, paid_on)
+    except OverpaymentError as refused:
+        remaining = round_money(refused.remaining, loan_currency)
+        raise RuleViolation(
+            "amount",
+            ErrorCode.OVERPAYMENT,
+            f"{amount} {loan_currency} is more than the {remaining} {loan_currency} that remains "
+            f"due on this loan: record at most {remaining} {loan_currency}.",
+        ) from None
+    standing = await _standing_payments(session, scope, loan_id)
+    if any(day > paid_on for day, _ in standing):
+        # Back-dated: the schedule is left as if the payments had come in date order.
+        after = replay(before, [*standing, (paid_on, amount)])
+    row = await first_row(
+        session,
+        insert(Repayment)
+        .values(
+            id=uuid7(),
+            programme_id=loan["programme_id"],
+            loan_id=loan_id,
+            kind=RepaymentKind.REPAYMENT,
+            paid_on=paid_on,
+            amount=amount,
+            principal_part=sum((a.principal for a in allocations), Decimal(0)),
+            interest_part=sum((a.interest for a in allocations), Decimal(0)),
+            collected_by_id=collected_by_id,
+            note=note.strip(),
+        )
+        .returning(*repayments.c),
+    )
+    assert row is not None
+    await _update_installments(session, ids, before, after)
+    await _update_loan(session, loan_id, **_derived_state(after))
+    return row
+
+
+async def reverse_repayment(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    repayment_id: uuid.UUID,
+    reversed_on: date,
+    reason: str,
+    today: date,
+) -> RowMapping:
+    """A REVERSAL entry cancelling a repayment; the loan's state is replayed without it."""
+    original = await first_row(
+        session,
+        select(repayments).where(
+            repayments.c.id == repayment_id, scope.where(repayments.c.programme_id)
+        ),
+    )
+    if original is None:
+        raise RuleViolation("repayment", ErrorCode.NOT_FOUND, "No such repayment.")
+    loan = await _locked_loan(session, scope, original["loan_id"])
+    if original["kind"] is RepaymentKind.REVERSAL:
+        raise RuleViolation(
+            "repayment", ErrorCode.INVALID_STATE, "A reversal cannot itself be reversed."
+        )
+    # Read under the loan's lock: a concurrent reversal of the same entry has committed by now.
+    reversal = await session.scalar(
+        select(repayments.c.id).where(
+            repayments.c.reverses_id == repayment_id, scope.where(repayments.c.programme_id)
+        )
+    )
+    if reversal is not None:
+        raise RuleViolation(
+            "repayment", ErrorCode.ALREADY_REVERSED, "This repayment is already reversed."
+        )
+    if loan["status"] not in (LoanStatus.ACTIVE, LoanStatus.REPAID):
+        raise RuleViolation(
+            "repayment",
+            ErrorCode.INVALID_STATE,
+            f"The loan is {loan['status'].value}: its repayments can no longer be reversed.",
+        )
+    if not reason.strip():
+        raise RuleViolation("reason", ErrorCode.REASON_REQUIRED, "Say why it is reversed.")
+    rules.not_in_future("reversedOn", reversed_on, today)
+    rules.in_order("reversedOn", original["paid_on"], reversed_on)
+    row = await first_row(
+        session,
+        insert(Repayment)
+        .values(
+            id=uuid7(),
+            programme_id=original["programme_id"],
+            loan_id=original["loan_id"],
+            kind=RepaymentKind.REVERSAL,
+            paid_on=reversed_on,
+            amount=original["amount"],
+            principal_part=original["principal_part"],
+            interest_part=original["interest_part"],
+            reverses_id=repayment_id,
+            note=reason.strip(),
+        )
+        .returning(*repayments.c),
+    )
+    assert row is not None
+    ids, before = await _schedule_state(session, scope, original["loan_id"])
+    after = replay(before, await _standing_payments(session, scope, original["loan_id"]))
+    await _update_installments(session, ids, before, after)
+    await _update_loan(session, original["loan_id"], **_derived_state(after))
+    return row
+
+
+async def write_off_loan(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    loan_id: uuid.UUID,
+    written_off_on: date,
+    reason: str,
+    today: date,
+) -> RowMapping:
+    """The outstanding principal written off as unrecoverable; the loan closes."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.ACTIVE)
+    if not reason.strip():
+        raise RuleViolation("reason", ErrorCode.REASON_REQUIRED, "Say why it is written off.")
+    rules.not_in_future("writtenOffOn", written_off_on, today)
+    rules.in_order("writtenOffOn", loan["disbursed_on"], written_off_on)
+    outstanding = loan["outstanding_principal"]
+    if outstanding <= 0:
+        raise RuleViolation("loan", ErrorCode.INVALID_STATE, "No principal is outstanding.")
+    return await _update_loan(
+        session,
+        loan_id,
+        status=LoanStatus.WRITTEN_OFF,
+        written_off_principal=outstanding,
+        closed_on=written_off_on,
+        oldest_unpaid_due_on=None,
+    )
+
+
+# The steps of the writes above, as separate functions so tests can make one fail midway.
+
+
+async def _insert_schedule(
+    session: AsyncSession, loan: RowMapping, schedule: Sequence[ScheduledInstallment]
+) -> None:
+    await session.execute(
+        insert(Installment),
+        [
+            {
+                "id": uuid7(),
+                "programme_id": loan["programme_id"],
+                "loan_id": loan["id"],
+                "number": line.number,
+                "due_on": line.due_on,
+                "principal_due": line.principal_due,
+                "interest_due": line.interest_due,
+            }
+            for line in schedule
+        ],
+    )
+
+
+async def _update_loan(session: AsyncSession, loan_id: uuid.UUID, **values: Any) -> RowMapping:
+    row = await first_row(
+        session,
+        update(Loan)
+        .where(loans.c.id == loan_id)
+        .values(**values)
+        .returning(*loans.c)
+        .execution_options(synchronize_session=False),
+    )
+    assert row is not None
+    return row
+
+
+async def _schedule_state(
+    session: AsyncSession, scope: Scope, loan_id: uuid.UUID
+) -> tuple[list[uuid.UUID], list[InstallmentState]]:
+    """The loan's installments (ids and paid state), by number."""
+    rows = (
+        await session.execute(
+            select(installments)
+            .where(installments.c.loan_id == loan_id, scope.where(installments.c.programme_id))
+            .order_by(installments.c.number)
+        )
+    ).mappings()
+    ids: list[uuid.UUID] = []
+    states: list[InstallmentState] = []
+    for row in rows:
+        ids.append(row["id"])
+        states.append(
+            InstallmentState(
+                number=row["number"],
+                due_on=row["due_on"],
+                principal_due=row["principal_due"],
+                interest_due=row["interest_due"],
+                principal_paid=row["principal_paid"],
+                interest_paid=row["interest_paid"],
+                paid_on=row["paid_on"],
+            )
+        )
+    return ids, states
+
+
+async def _standing_payments(
+    session: AsyncSession, scope: Scope, loan_id: uuid.UUID
+) -> list[tuple[date, Decimal]]:
+    """The loan's repayments not reversed, in date then recording order."""
+    reversed_ids = select(repayments.c.reverses_id).where(
+        repayments.c.loan_id == loan_id, repayments.c.reverses_id.is_not(None)
+    )
+    rows = await session.execute(
+        select(repayments.c.paid_on, repayments.c.amount)
+        .where(
+            repayments.c.loan_id == loan_id,
+            scope.where(repayments.c.programme_id),
+            repayments.c.kind == RepaymentKind.REPAYMENT,
+            repayments.c.id.not_in(reversed_ids),
+        )
+        .order_by(repayments.c.paid_on, repayments.c.id)
+    )
+    return [(day, amount) for day, amount in rows]
+
+
+async def _update_installments(
+    session: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    before: Sequence[InstallmentState],
+    after: Sequence[InstallmentState],
+) -> None:
+    """Write the installments whose paid state changed, in one statement."""
+    changed = [
+        {
+            "id": installment_id,
+            "principal_paid": new.principal_paid,
+            "interest_paid": new.interest_paid,
+            "paid_on": new.paid_on,
+        }
+        for installment_id, old, new in zip(ids, before, after, strict=True)
+        if new != old
+    ]
+    if changed:
+        # ORM bulk UPDATE by primary key: one executemany statement.
+        await session.execute(update(Installment), changed)
+
+
+def _derived_state(schedule: Sequence[InstallmentState]) -> dict[str, Any]:
+    """The loan's columns that follow from its schedule's paid state."""
+    oldest = oldest_unpaid_due_on(schedule)
+    repaid = oldest is None
+    return {
+        "principal_paid": sum((i.principal_paid for i in schedule), Decimal(0)),
+        "interest_paid": sum((i.interest_paid for i in schedule), Decimal(0)),
+        "oldest_unpaid_due_on": oldest,
+        "status": LoanStatus.REPAID if repaid else LoanStatus.ACTIVE,
+        "closed_on": max((i.paid_on for i in schedule if i.paid_on), default=None)
+        if repaid
+        else None,
+    }

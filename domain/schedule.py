@@ -8,10 +8,10 @@ principal column always sums to the loan's principal exactly.
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from .enums import InstallmentFrequency, InterestMethod
-from .money import round_money
+from .money import quantum, round_money
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,12 @@ def build_schedule(
     lines: list[tuple[Decimal, Decimal]] = []
     if method is InterestMethod.FLAT:
         principal_each = round_money(principal / installments, currency)
+        if principal_each * (installments - 1) > principal:
+            # A principal of a few minor units over many installments: rounding each share
+            # up would allot more than the principal; round down, the last takes the rest.
+            principal_each = (principal / installments).quantize(
+                quantum(currency), rounding=ROUND_DOWN
+            )
         interest_each = round_money(principal * rate, currency)
         lines = [(principal_each, interest_each)] * installments
     else:

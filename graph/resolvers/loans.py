@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db import loans as db_loans
+from db.scope import Scope
 
 from ..context import Info
 from ..schema import loans as types
+from ..schema.money import plain
 from ..schema.relay import Connection
 from . import groups as groups_resolvers
 from .base import child_connection, root_connection
+from .mutations import Outcome, Written, node_uuid, perform
 
 if TYPE_CHECKING:
     from ..schema.groups import Facilitator, Group, Member
@@ -200,3 +207,205 @@ async def repayment(info: Info, repayment_id: uuid.UUID | None) -> types.Repayme
 async def reversal(info: Info, repayment_id: uuid.UUID) -> types.Repayment | None:
     rows = await info.context.loaders.loans.reversals_by_repayment.load(repayment_id)
     return types.Repayment.from_row(rows[0]) if rows else None
+
+
+# Mutations: parse the input, call the db write inside perform(), read the result back.
+
+
+async def loan_by_id(info: Info, loan_id: uuid.UUID | None) -> types.Loan | None:
+    if loan_id is None:
+        return None
+    row = await info.context.loaders.loans.loan_by_id.load(loan_id)
+    return types.Loan.from_row(row) if row is not None else None
+
+
+def _loan_written(row: RowMapping, **details: object) -> Written:
+    return Written("Loan", row["id"], row["programme_id"], {"status": row["status"], **details})
+
+
+async def _loan_outcome(info: Info, outcome: Outcome) -> types.Loan | None:
+    return await loan_by_id(info, outcome.result_id)
+
+
+async def loan_apply(info: Info, input: types.LoanApplyInput) -> types.LoanApplyPayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.apply_for_loan(
+            session,
+            scope,
+            member_id=node_uuid(input.member, "Member", "member"),
+            product_id=node_uuid(input.product, "LoanProduct", "product"),
+            principal=input.principal.amount,
+            currency=input.principal.currency,
+            purpose=input.purpose,
+            applied_on=input.applied_on,
+            today=date.today(),
+        )
+        return _loan_written(row, cycle=row["cycle"], principal=plain(row["principal"]))
+
+    outcome = await perform(
+        info, operation="loanApply", input=input, idempotency_key=input.idempotency_key, write=write
+    )
+    return types.LoanApplyPayload(
+        loan=await _loan_outcome(info, outcome),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def loan_approve(info: Info, input: types.LoanApproveInput) -> types.LoanApprovePayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.approve_loan(
+            session,
+            scope,
+            loan_id=node_uuid(input.loan, "Loan", "loan"),
+            approved_on=input.approved_on,
+            today=date.today(),
+        )
+        return _loan_written(row, approved_on=row["approved_on"])
+
+    outcome = await perform(
+        info,
+        operation="loanApprove",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    return types.LoanApprovePayload(
+        loan=await _loan_outcome(info, outcome),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def loan_disburse(info: Info, input: types.LoanDisburseInput) -> types.LoanDisbursePayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.disburse_loan(
+            session,
+            scope,
+            loan_id=node_uuid(input.loan, "Loan", "loan"),
+            disbursed_on=input.disbursed_on,
+            today=date.today(),
+        )
+        return _loan_written(row, disbursed_on=row["disbursed_on"], fee=plain(row["fee"]))
+
+    outcome = await perform(
+        info,
+        operation="loanDisburse",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    return types.LoanDisbursePayload(
+        loan=await _loan_outcome(info, outcome),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def repayment_record(
+    info: Info, input: types.RepaymentRecordInput
+) -> types.RepaymentRecordPayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.record_repayment(
+            session,
+            scope,
+            loan_id=node_uuid(input.loan, "Loan", "loan"),
+            amount=input.amount.amount,
+            currency=input.amount.currency,
+            paid_on=input.paid_on,
+            collected_by_id=node_uuid(input.collected_by, "Facilitator", "collectedBy"),
+            note=input.note,
+            today=date.today(),
+        )
+        return _entry_written(row)
+
+    outcome = await perform(
+        info,
+        operation="repaymentRecord",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    entry = await repayment(info, outcome.result_id)
+    return types.RepaymentRecordPayload(
+        repayment=entry,
+        loan=await loan_by_id(info, entry.loan_id if entry else None),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def repayment_reverse(
+    info: Info, input: types.RepaymentReverseInput
+) -> types.RepaymentReversePayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.reverse_repayment(
+            session,
+            scope,
+            repayment_id=node_uuid(input.repayment, "Repayment", "repayment"),
+            reversed_on=input.reversed_on,
+            reason=input.reason,
+            today=date.today(),
+        )
+        return _entry_written(row, reason=row["note"])
+
+    outcome = await perform(
+        info,
+        operation="repaymentReverse",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    entry = await repayment(info, outcome.result_id)
+    return types.RepaymentReversePayload(
+        reversal=entry,
+        loan=await loan_by_id(info, entry.loan_id if entry else None),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def loan_write_off(info: Info, input: types.LoanWriteOffInput) -> types.LoanWriteOffPayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_loans.write_off_loan(
+            session,
+            scope,
+            loan_id=node_uuid(input.loan, "Loan", "loan"),
+            written_off_on=input.written_off_on,
+            reason=input.reason,
+            today=date.today(),
+        )
+        return _loan_written(
+            row,
+            written_off_principal=plain(row["written_off_principal"]),
+            reason=input.reason.strip(),
+        )
+
+    outcome = await perform(
+        info,
+        operation="loanWriteOff",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    return types.LoanWriteOffPayload(
+        loan=await _loan_outcome(info, outcome),
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+def _entry_written(row: RowMapping, **details: object) -> Written:
+    return Written(
+        "Repayment",
+        row["id"],
+        row["programme_id"],
+        {
+            "loan": row["loan_id"],
+            "kind": row["kind"],
+            "amount": plain(row["amount"]),
+            "principal_part": plain(row["principal_part"]),
+            "interest_part": plain(row["interest_part"]),
+            **details,
+        },
+    )

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db import savings as db_savings
+from db.scope import Scope
 
 from ..context import Info
 from ..schema import savings as types
+from ..schema.money import plain
 from ..schema.relay import Connection
 from . import groups as groups_resolvers
 from .base import child_connection, root_connection
+from .mutations import Outcome, Written, node_uuid, perform
 
 if TYPE_CHECKING:
     from ..schema.groups import Facilitator, Member
@@ -116,3 +123,86 @@ async def facilitator(info: Info, facilitator_id: uuid.UUID | None) -> Facilitat
     if facilitator_id is None:
         return None
     return await groups_resolvers.facilitator_by_id(info, facilitator_id)
+
+
+# Mutations: the result is the transaction; the payload adds its account.
+
+
+def _written(row: RowMapping) -> Written:
+    return Written(
+        "SavingsTransaction",
+        row["id"],
+        row["programme_id"],
+        {
+            "account": row["account_id"],
+            "kind": row["kind"],
+            "amount": plain(row["amount"]),
+            "balance_after": plain(row["balance_after"]),
+        },
+    )
+
+
+async def _payload(info: Info, outcome: Outcome) -> types.SavingsMovementPayload:
+    transaction = None
+    if outcome.result_id is not None:
+        row = await info.context.loaders.savings.savings_transaction_by_id.load(outcome.result_id)
+        transaction = types.SavingsTransaction.from_row(row) if row is not None else None
+    return types.SavingsMovementPayload(
+        transaction=transaction,
+        account=await account(info, transaction.account_id) if transaction else None,
+        user_errors=outcome.user_errors,
+        replayed=outcome.replayed,
+    )
+
+
+async def savings_deposit(
+    info: Info, input: types.SavingsDepositInput
+) -> types.SavingsMovementPayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_savings.deposit(
+            session,
+            scope,
+            member_id=node_uuid(input.member, "Member", "member"),
+            kind=input.kind,
+            amount=input.amount.amount,
+            currency=input.amount.currency,
+            occurred_on=input.occurred_on,
+            recorded_by_id=node_uuid(input.recorded_by, "Facilitator", "recordedBy"),
+            today=date.today(),
+        )
+        return _written(row)
+
+    outcome = await perform(
+        info,
+        operation="savingsDeposit",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    return await _payload(info, outcome)
+
+
+async def savings_withdraw(
+    info: Info, input: types.SavingsWithdrawInput
+) -> types.SavingsMovementPayload:
+    async def write(session: AsyncSession, scope: Scope) -> Written:
+        row = await db_savings.withdraw(
+            session,
+            scope,
+            account_id=node_uuid(input.account, "SavingsAccount", "account"),
+            amount=input.amount.amount,
+            currency=input.amount.currency,
+            occurred_on=input.occurred_on,
+            recorded_by_id=node_uuid(input.recorded_by, "Facilitator", "recordedBy"),
+            today=date.today(),
+        )
+        return _written(row)
+
+    outcome = await perform(
+        info,
+        operation="savingsWithdraw",
+        input=input,
+        idempotency_key=input.idempotency_key,
+        write=write,
+    )
+    return await _payload(info, outcome)

@@ -20,6 +20,7 @@ from ..resolvers import loans as resolvers
 from ..resolvers import network as network_resolvers
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
 from .money import Currency, Money, plain
+from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode
 
 if TYPE_CHECKING:
@@ -372,6 +373,224 @@ class LoanQuery:
         return await resolvers.loan_products(info, programmes)
 
 
+@strawberry.input(
+    description="An amount a client sends: an exact decimal and its ISO 4217 currency. The "
+    "amount must be greater than zero (NOT_POSITIVE), carry no more decimals than the currency "
+    "has (TOO_MANY_DECIMALS: none for XOF) and be in the currency the write expects, the loan's "
+    "or the account's, which is the programme's (WRONG_CURRENCY)."
+)
+class MoneyInput:
+    amount: Decimal = strawberry.field(
+        description='The amount, best sent as a string to stay exact, e.g. "100000".'
+    )
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. XOF.")
+
+
+_RESULT_OR_NULL = "null if refused."
+_USER_ERRORS = "Why it was refused, if it was: each names the input field at fault."
+_REPLAYED = "True when this is the first result of an earlier request with the same key."
+_LOAN_ID = "The loan."
+
+
+@strawberry.input(
+    description="A member's application for a loan. The methodology is enforced: a first "
+    "loan only after the programme's initial training sessions (TRAINING_INCOMPLETE); one open "
+    "(PENDING or ACTIVE) loan at a time unless the product allows concurrent loans "
+    "(ACTIVE_LOAN_EXISTS); a next cycle only after the previous loan was repaid "
+    "(PREVIOUS_LOAN_NOT_REPAID after a write-off); no new loan in a closed group "
+    "(GROUP_CLOSED); an active product (INVALID_STATE) of her programme (OTHER_PROGRAMME); a "
+    "principal within the product's limits (OUT_OF_RANGE) in the programme's currency. No "
+    "guarantee is ever asked (no collateral, no guarantor)."
+)
+class LoanApplyInput:
+    member: relay.GlobalID = strawberry.field(description="The member applying.")
+    product: relay.GlobalID = strawberry.field(
+        description="The loan product, one her programme offers."
+    )
+    principal: MoneyInput = strawberry.field(
+        description="The amount asked for, within the product's minimum and maximum."
+    )
+    purpose: Activity | None = strawberry.field(
+        default=None, description="The activity it finances; her own activity if omitted."
+    )
+    applied_on: date = strawberry.field(
+        description="When she applied: not in the future, not before she joined. Initial "
+        "sessions held up to this day count."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanApply.")
+class LoanApplyPayload:
+    loan: Loan | None = strawberry.field(
+        description="The PENDING loan, of her next cycle; " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(description="The approval of a PENDING loan application.")
+class LoanApproveInput:
+    loan: relay.GlobalID = strawberry.field(description="The PENDING loan, not yet approved.")
+    approved_on: date = strawberry.field(
+        description="When it was approved: not in the future, not before the application."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanApprove.")
+class LoanApprovePayload:
+    loan: Loan | None = strawberry.field(description="The approved loan; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(
+    description="The disbursement of an approved loan: it becomes ACTIVE, with its repayment "
+    "schedule built from its product (flat or declining-balance interest, the product's "
+    "number and frequency of installments from the disbursement date, each line rounded to "
+    "the currency's minor unit with the remainder on the last). The fee, computed at "
+    "application from the product's fee percent, is charged now."
+)
+class LoanDisburseInput:
+    loan: relay.GlobalID = strawberry.field(description="The approved, PENDING loan.")
+    disbursed_on: date = strawberry.field(
+        description="When the money was handed over: not in the future, not before approval."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanDisburse.")
+class LoanDisbursePayload:
+    loan: Loan | None = strawberry.field(
+        description="The ACTIVE loan, with its schedule; " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(description="Money a member paid on her ACTIVE loan.")
+class RepaymentRecordInput:
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan repaid.")
+    amount: MoneyInput = strawberry.field(
+        description="What she paid, in the loan's currency. It pays the interest, then the "
+        "principal, of the oldest installment not fully paid, then the next one (paying ahead "
+        "is allowed). An amount larger than everything that remains due on the loan is "
+        "refused whole with OVERPAYMENT, whose message names the amount and what remains: "
+        "nothing is kept as credit, record at most what remains."
+    )
+    paid_on: date = strawberry.field(
+        description="When she paid: not in the future, not before the disbursement."
+    )
+    collected_by: relay.GlobalID = strawberry.field(
+        description="The facilitator who collected the money, of the loan's programme."
+    )
+    note: str = strawberry.field(default="", description="Free text.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of repaymentRecord.")
+class RepaymentRecordPayload:
+    repayment: Repayment | None = strawberry.field(
+        description="The ledger entry, with its split between interest and principal; "
+        + _RESULT_OR_NULL
+    )
+    loan: Loan | None = strawberry.field(
+        description="The loan after it (REPAID once nothing remains due); " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(
+    description="Cancels a repayment entered by mistake with a REVERSAL entry pointing at it "
+    "(nothing is deleted). The loan's schedule and state are recomputed from the repayments "
+    "still standing, in date order: a REPAID loan becomes ACTIVE again. A repayment is "
+    "reversed once only (ALREADY_REVERSED)."
+)
+class RepaymentReverseInput:
+    repayment: relay.GlobalID = strawberry.field(description="The REPAYMENT entry to cancel.")
+    reversed_on: date = strawberry.field(
+        description="When it is reversed: not in the future, not before the repayment."
+    )
+    reason: str = strawberry.field(description="Why, e.g. recorded on the wrong loan (required).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of repaymentReverse.")
+class RepaymentReversePayload:
+    reversal: Repayment | None = strawberry.field(
+        description="The REVERSAL entry; " + _RESULT_OR_NULL
+    )
+    loan: Loan | None = strawberry.field(description="The loan after it; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(
+    description="Writes off an ACTIVE loan as unrecoverable: its outstanding principal "
+    "becomes the written-off principal and the loan closes (WRITTEN_OFF). Its member gets no "
+    "next loan (PREVIOUS_LOAN_NOT_REPAID)."
+)
+class LoanWriteOffInput:
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan.")
+    written_off_on: date = strawberry.field(
+        description="When: not in the future, not before the disbursement."
+    )
+    reason: str = strawberry.field(description="Why (required); kept in the audit trail.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanWriteOff.")
+class LoanWriteOffPayload:
+    loan: Loan | None = strawberry.field(description="The written-off loan; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
 @strawberry.type
 class LoanMutation:
     """The loans domain's mutations (composed into Mutation in graph/api.py)."""
+
+    @strawberry.mutation(description="Apply for a loan for a member (PENDING, next cycle).")
+    async def loan_apply(self, info: Info, input: LoanApplyInput) -> LoanApplyPayload:
+        return await resolvers.loan_apply(info, input)
+
+    @strawberry.mutation(description="Approve a PENDING loan application.")
+    async def loan_approve(self, info: Info, input: LoanApproveInput) -> LoanApprovePayload:
+        return await resolvers.loan_approve(info, input)
+
+    @strawberry.mutation(description="Disburse an approved loan: ACTIVE, with its schedule.")
+    async def loan_disburse(self, info: Info, input: LoanDisburseInput) -> LoanDisbursePayload:
+        return await resolvers.loan_disburse(info, input)
+
+    @strawberry.mutation(
+        description="Record a repayment on an ACTIVE loan, allocated interest then principal "
+        "of the oldest installment due; an overpayment is refused (OVERPAYMENT)."
+    )
+    async def repayment_record(
+        self, info: Info, input: RepaymentRecordInput
+    ) -> RepaymentRecordPayload:
+        return await resolvers.repayment_record(info, input)
+
+    @strawberry.mutation(description="Reverse a repayment entered by mistake (never a delete).")
+    async def repayment_reverse(
+        self, info: Info, input: RepaymentReverseInput
+    ) -> RepaymentReversePayload:
+        return await resolvers.repayment_reverse(info, input)
+
+    @strawberry.mutation(description="Write off an ACTIVE loan's outstanding principal.")
+    async def loan_write_off(self, info: Info, input: LoanWriteOffInput) -> LoanWriteOffPayload:
+        return await resolvers.loan_write_off(info, input)

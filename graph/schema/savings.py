@@ -17,14 +17,17 @@ from ..resolvers import network as network_resolvers
 from ..resolvers import savings as resolvers
 from .enums import SavingsKind, SavingsTransactionKind
 from .money import Currency, Money
+from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Member
+    from .loans import MoneyInput
     from .network import Programme
 
 _network = "graph.schema.network"
 _groups = "graph.schema.groups"
+_loans = "graph.schema.loans"
 
 
 @strawberry.type(description="A member's savings account, with its balance kept up to date.")
@@ -135,6 +138,83 @@ class SavingsQuery:
         )
 
 
+_USER_ERRORS = "Why it was refused, if it was: each names the input field at fault."
+_REPLAYED = "True when this is the first result of an earlier request with the same key."
+
+
+@strawberry.input(
+    description="Money a member puts on her savings account of a kind. A member has one "
+    "account of each kind: the first deposit opens it (on `occurredOn`, in the programme's "
+    "currency); there is no separate mutation to open an account."
+)
+class SavingsDepositInput:
+    member: relay.GlobalID = strawberry.field(description="The member saving.")
+    kind: SavingsKind = strawberry.field(description="Which of her accounts: compulsory or not.")
+    amount: Annotated["MoneyInput", strawberry.lazy(_loans)] = strawberry.field(
+        description="What she deposits, in the account's (programme's) currency."
+    )
+    occurred_on: date = strawberry.field(
+        description="When: not in the future, not before the account was opened."
+    )
+    recorded_by: relay.GlobalID = strawberry.field(
+        description="The facilitator who took the money, of the member's programme."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="Money a member takes out of a savings account. A withdrawal never takes the "
+    "balance below zero (INSUFFICIENT_BALANCE) nor, on a COMPULSORY account while she has an "
+    "ACTIVE loan, below her programme's compulsory minimum where it sets one "
+    "(BELOW_COMPULSORY_MINIMUM); the message says how much may be withdrawn."
+)
+class SavingsWithdrawInput:
+    account: relay.GlobalID = strawberry.field(description="The account.")
+    amount: Annotated["MoneyInput", strawberry.lazy(_loans)] = strawberry.field(
+        description="What she withdraws, in the account's currency."
+    )
+    occurred_on: date = strawberry.field(
+        description="When: not in the future, not before the account was opened."
+    )
+    recorded_by: relay.GlobalID = strawberry.field(
+        description="The facilitator who handed the money over, of the account's programme."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of savingsDeposit or savingsWithdraw.")
+class SavingsMovementPayload:
+    transaction: SavingsTransaction | None = strawberry.field(
+        description="The movement, with the balance after it; null if refused."
+    )
+    account: SavingsAccount | None = strawberry.field(
+        description="The account after it; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
 @strawberry.type
 class SavingsMutation:
     """The savings domain's mutations (composed into Mutation in graph/api.py)."""
+
+    @strawberry.mutation(
+        description="Record a deposit on a member's account of a kind, opening it if need be."
+    )
+    async def savings_deposit(
+        self, info: Info, input: SavingsDepositInput
+    ) -> SavingsMovementPayload:
+        return await resolvers.savings_deposit(info, input)
+
+    @strawberry.mutation(
+        description="Record a withdrawal, never below zero nor below the compulsory minimum "
+        "while a loan is active."
+    )
+    async def savings_withdraw(
+        self, info: Info, input: SavingsWithdrawInput
+    ) -> SavingsMovementPayload:
+        return await resolvers.savings_withdraw(info, input)
