@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, true
+from sqlalchemy import Select, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import CHAR, Date
 
-from domain.enums import ProgrammePhase
+from domain import rules
+from domain.enums import ProgrammePhase, Role
+from domain.errors import ErrorCode, RuleViolation
+from domain.ids import uuid7
 
 from .models import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
 from .pagination import Listing
@@ -132,3 +136,116 @@ async def exchange_rates(
 def in_programmes(column: Any, codes: Sequence[str]) -> Any:
     """Restrict a programme_id column to programmes given by code (a filter, not a scope)."""
     return column.in_(select(programmes.c.id).where(programmes.c.code.in_(list(codes))))
+
+
+# --- Autonomy milestones: head office's writes ---------------------------------------------
+
+MILESTONE_FIELDS = ("target_on", "achieved_on", "evidence")
+
+
+async def _milestone_programme(
+    session: AsyncSession, scope: Scope, programme_id: uuid.UUID
+) -> None:
+    """The programme must be visible, and the viewer head office."""
+    found = await session.scalar(
+        select(programmes.c.id).where(programmes.c.id == programme_id, scope.where(programmes.c.id))
+    )
+    if found is None:
+        raise RuleViolation("programme", ErrorCode.NOT_FOUND, "No such programme.")
+    if scope.read_only or scope.role is not Role.HEAD_OFFICE:
+        raise RuleViolation(
+            (), ErrorCode.NOT_ALLOWED, "Head office records the milestones toward autonomy."
+        )
+
+
+def _check_milestone(achieved_on: date | None, evidence: str, today: date) -> None:
+    """A milestone reached is reached by today, and shows what proves it."""
+    if achieved_on is not None:
+        rules.not_in_future("achievedOn", achieved_on, today)
+        if not evidence:
+            raise RuleViolation(
+                "evidence", ErrorCode.REQUIRED, "Say what shows the milestone was reached."
+            )
+
+
+async def set_milestone(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    programme_id: uuid.UUID,
+    title: str,
+    target_on: date | None,
+    achieved_on: date | None,
+    evidence: str,
+    today: date,
+) -> RowMapping:
+    """The programme's milestone of that title, created, or given these dates and evidence."""
+    await _milestone_programme(session, scope, programme_id)
+    title = rules.required_text("title", title)
+    evidence = evidence.strip()
+    _check_milestone(achieved_on, evidence, today)
+    stmt = pg_insert(AutonomyMilestone).values(
+        id=uuid7(),
+        programme_id=programme_id,
+        title=title,
+        target_on=target_on,
+        achieved_on=achieved_on,
+        evidence=evidence,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[milestones.c.programme_id, milestones.c.title],
+        set_={name: stmt.excluded[name] for name in MILESTONE_FIELDS},
+    )
+    return (await session.execute(stmt.returning(*milestones.c))).mappings().one()
+
+
+async def update_milestone(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    programme_id: uuid.UUID,
+    title: str,
+    new_title: str | None,
+    changes: dict[str, Any],
+    today: date,
+) -> RowMapping:
+    """Rename a milestone and change some of its MILESTONE_FIELDS (the keys of `changes`; a
+    date given as None is cleared); what is not given stays."""
+    assert set(changes) <= set(MILESTONE_FIELDS), f"not milestone fields: {set(changes)}"
+    await _milestone_programme(session, scope, programme_id)
+    current = (
+        (
+            await session.execute(
+                select(milestones)
+                .where(milestones.c.programme_id == programme_id, milestones.c.title == title)
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if current is None:
+        raise RuleViolation("title", ErrorCode.NOT_FOUND, "The programme has no such milestone.")
+    values = {name: current[name] for name in MILESTONE_FIELDS} | changes
+    values["evidence"] = (values["evidence"] or "").strip()
+    _check_milestone(values["achieved_on"], values["evidence"], today)
+    if new_title is not None:
+        values["title"] = rules.required_text("newTitle", new_title)
+        taken = await session.scalar(
+            select(milestones.c.id).where(
+                milestones.c.programme_id == programme_id,
+                milestones.c.title == values["title"],
+                milestones.c.id != current["id"],
+            )
+        )
+        if taken is not None:
+            raise RuleViolation(
+                "newTitle", ErrorCode.ALREADY_EXISTS, "The programme has a milestone of that title."
+            )
+    stmt = (
+        update(AutonomyMilestone)
+        .where(milestones.c.id == current["id"])
+        .values(values)
+        .returning(*milestones.c)
+    )
+    return (await session.execute(stmt)).mappings().one()

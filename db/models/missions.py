@@ -61,6 +61,8 @@ class Mission(Keyed, Base):
     actual_end_on: Mapped[date | None]
     objectives: Mapped[str] = mapped_column(Text, default="")
     findings: Mapped[str] = mapped_column(Text, default="")
+    # Why the status last changed when a reason was given (cancelled, reopened).
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = created_at()
     __table_args__ = (
         UniqueConstraint("id", "programme_id"),
@@ -99,9 +101,55 @@ class Recommendation(Keyed, Base):
     status_changed_on: Mapped[date | None]
     created_at: Mapped[datetime] = created_at()
     __table_args__ = (
+        UniqueConstraint("id", "programme_id"),
         ForeignKeyConstraint(
             ["mission_id", "programme_id"], ["missions.id", "missions.programme_id"]
         ),
         Index("ix_recommendations_mission", "mission_id"),
         Index("ix_recommendations_programme_status", "programme_id", "status", "due_on"),
+    )
+
+
+class RecommendationStatusChange(Keyed, Base):
+    """One step of a recommendation's follow-up: its status from then on, the day it changed,
+    a comment and who recorded it. The first step (from no status to OPEN) is its creation."""
+
+    __tablename__ = "recommendation_status_changes"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    recommendation_id: Mapped[uuid.UUID] = mapped_column()
+    from_status: Mapped[RecommendationStatus | None] = enum_column(
+        RecommendationStatus, nullable=True
+    )
+    to_status: Mapped[RecommendationStatus] = enum_column(RecommendationStatus)
+    changed_on: Mapped[date]
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    changed_by: Mapped[str] = mapped_column(Text)
+    changed_by_role: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = created_at()
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["recommendation_id", "programme_id"],
+            ["recommendations.id", "recommendations.programme_id"],
+        ),
+        Index("ix_recommendation_status_changes_recommendation", "recommendation_id"),
+    )
+
+
+class MissionAttachment(Keyed, Base):
+    """A document of a mission (terms of reference, report, slides), as a link: no files are
+    stored here."""
+
+    __tablename__ = "mission_attachments"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    mission_id: Mapped[uuid.UUID] = mapped_column()
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = created_at()
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["mission_id", "programme_id"], ["missions.id", "missions.programme_id"]
+        ),
+        CheckConstraint("url ~* '^https?://'", name="url_scheme"),
+        Index("ix_mission_attachments_mission", "mission_id"),
     )

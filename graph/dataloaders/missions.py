@@ -1,12 +1,15 @@
 import uuid
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.engine import RowMapping
 from strawberry.dataloader import DataLoader
 
 from db import missions
 from db.engine import Database
-from db.pagination import Page
+from db.pagination import Page, PageArgs
 from db.scope import Scope
 
 from .base import CountKey, PageKey, all_by, counts_by, pages_by, rows_by_id
@@ -26,6 +29,43 @@ class MissionLoaders:
     missions_count_by_expert: DataLoader[CountKey, int]
     recommendations_page_by_mission: DataLoader[PageKey, Page]
     recommendations_count_by_mission: DataLoader[CountKey, int]
+    attachment_by_id: DataLoader[uuid.UUID, RowMapping | None]
+    attachments_by_mission: DataLoader[uuid.UUID, list[RowMapping]]
+    status_changes_by_recommendation: DataLoader[uuid.UUID, list[RowMapping]]
+    # A programme's missions in time order, and its portfolio on a mission's day.
+    support_history_page_by_programme: DataLoader[PageKey, Page]
+    portfolio_as_of: DataLoader[tuple[uuid.UUID, date], missions.PortfolioAsOf | None]
+
+
+def _support_history_pages(db: Database, scope: Scope) -> DataLoader[PageKey, Page]:
+    async def load(keys: Sequence[PageKey]) -> list[Page]:
+        batches: defaultdict[tuple[Hashable, PageArgs], list[uuid.UUID]] = defaultdict(list)
+        for key in keys:
+            batches[key.filter, key.args].append(key.parent_id)
+        pages: dict[PageKey, Page] = {}
+        async with db.read() as session:
+            for (filter, args), parent_ids in batches.items():
+                assert filter is None or isinstance(filter, missions.MissionFilter)
+                found = await missions.support_history_pages(
+                    session, scope, filter, parent_ids, args
+                )
+                pages.update({PageKey(p, filter, args): page for p, page in found.items()})
+        return [pages[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _portfolio_as_of(
+    db: Database, scope: Scope
+) -> DataLoader[tuple[uuid.UUID, date], missions.PortfolioAsOf | None]:
+    async def load(
+        keys: Sequence[tuple[uuid.UUID, date]],
+    ) -> list[missions.PortfolioAsOf | None]:
+        async with db.read() as session:
+            found = await missions.portfolio_as_of(session, scope, keys)
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
 
 
 def build(db: Database, scope: Scope) -> MissionLoaders:
@@ -51,4 +91,13 @@ def build(db: Database, scope: Scope) -> MissionLoaders:
         missions_count_by_expert=counts_by(db, scope, missions.MISSIONS_OF_EXPERTS, by_expert),
         recommendations_page_by_mission=pages_by(db, scope, missions.RECOMMENDATIONS, by_mission),
         recommendations_count_by_mission=counts_by(db, scope, missions.RECOMMENDATIONS, by_mission),
+        attachment_by_id=rows_by_id(db, scope, missions.ATTACHMENTS),
+        attachments_by_mission=all_by(
+            db, scope, missions.ATTACHMENTS, missions.attachments.c.mission_id
+        ),
+        status_changes_by_recommendation=all_by(
+            db, scope, missions.STATUS_CHANGES, missions.status_changes.c.recommendation_id
+        ),
+        support_history_page_by_programme=_support_history_pages(db, scope),
+        portfolio_as_of=_portfolio_as_of(db, scope),
     )

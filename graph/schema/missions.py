@@ -1,14 +1,17 @@
-"""Head-office technical experts, their support missions and the recommendations they leave."""
+"""Head-office technical experts, their support missions and the recommendations they leave:
+reads, head office's support figures, and the writes of experts, head office and programmes."""
 
 import uuid
-from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from db import missions as db_missions
+from domain import missions as rules
 
 from ..context import Info
 from ..errors import InvalidArgument
@@ -21,6 +24,8 @@ from .enums import (
     ProgrammePhase,
     RecommendationStatus,
 )
+from .money import Money
+from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode, parse_node_id
 
 if TYPE_CHECKING:
@@ -68,9 +73,15 @@ class MissionFilter:
     planned_between: Annotated["DateRange", strawberry.lazy(_groups)] | None = strawberry.field(
         default=None, description="Missions whose planned days overlap this span."
     )
+    held_between: Annotated["DateRange", strawberry.lazy(_groups)] | None = strawberry.field(
+        default=None,
+        description="Missions whose days overlap this span: the actual days once started (a "
+        "mission under way runs on), the planned days otherwise.",
+    )
 
     def to_db(self) -> db_missions.MissionFilter:
         planned = self.planned_between
+        held = self.held_between
         return db_missions.MissionFilter(
             programme_codes=_tuple(self.programmes),
             country_codes=_tuple(self.countries),
@@ -81,6 +92,8 @@ class MissionFilter:
             statuses=_tuple(self.statuses),
             planned_from=planned.from_ if planned else None,
             planned_to=planned.to if planned else None,
+            held_from=held.from_ if held else None,
+            held_to=held.to if held else None,
         )
 
 
@@ -95,13 +108,58 @@ class RecommendationFilter:
         default=None,
         description="Only those overdue at this day: OPEN or IN_PROGRESS and due before it.",
     )
+    due_between: Annotated["DateRange", strawberry.lazy(_groups)] | None = strawberry.field(
+        default=None, description="Only those due in this span (both ends included)."
+    )
 
     def to_db(self) -> db_missions.RecommendationFilter:
+        due = self.due_between
         return db_missions.RecommendationFilter(
             programme_codes=_tuple(self.programmes),
             statuses=_tuple(self.statuses),
             domains=_tuple(self.domains),
             overdue_as_of=self.overdue_as_of,
+            due_from=due.from_ if due else None,
+            due_to=due.to if due else None,
+        )
+
+
+@strawberry.type(description="A document of a mission, as a link (no file is stored here).")
+class MissionAttachment:
+    title: str = strawberry.field(description="What it is, e.g. Terms of reference.")
+    url: str = strawberry.field(description="Where it is: an http(s) link.")
+    added_by: str = strawberry.field(description="Who added it (their login or email).")
+    added_at: datetime = strawberry.field(description="When it was added.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> "MissionAttachment":
+        return cls(
+            title=row["title"], url=row["url"], added_by=row["added_by"], added_at=row["added_at"]
+        )
+
+
+@strawberry.type(description="One step of a recommendation's follow-up.")
+class RecommendationStatusChange:
+    from_status: RecommendationStatus | None = strawberry.field(
+        description="The status before; null for the first step, when it was made."
+    )
+    status: RecommendationStatus = strawberry.field(description="The status from then on.")
+    changed_on: date = strawberry.field(description="The day it changed.")
+    comment: str = strawberry.field(description="What was done or decided.")
+    changed_by: str = strawberry.field(description="Who recorded it (their login or email).")
+    changed_by_role: str = strawberry.field(
+        description="The role they recorded it as: HEAD_OFFICE, EXPERT or PROGRAMME_STAFF."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> "RecommendationStatusChange":
+        return cls(
+            from_status=row["from_status"],
+            status=row["to_status"],
+            changed_on=row["changed_on"],
+            comment=row["comment"],
+            changed_by=row["changed_by"],
+            changed_by_role=row["changed_by_role"],
         )
 
 
@@ -160,6 +218,10 @@ class Mission(RowNode):
     )
     objectives: str = strawberry.field(description="What the mission set out to achieve.")
     findings: str = strawberry.field(description="What the experts found.")
+    status_reason: str = strawberry.field(
+        description="Why the status last changed, when a reason was given (cancelled, "
+        "reopened); empty otherwise."
+    )
     domains: list[ExpertiseDomain] = strawberry.field(
         description="The domains of expertise the mission covers."
     )
@@ -192,15 +254,24 @@ class Mission(RowNode):
             info, self.id, filter, first=first, after=after, last=last, before=before
         )
 
+    @strawberry.field(description="Documents of the mission (links), oldest first.")
+    async def attachments(self, info: Info) -> list[MissionAttachment]:
+        return await resolvers.mission_attachments(info, self.id)
+
     @strawberry.field(
         description="Days of expert time: the actual days (both ends included) once COMPLETED, "
-        "the planned days otherwise, times the number of experts on the mission."
+        "the planned days otherwise, none once CANCELLED; times the number of experts on the "
+        "mission."
     )
     def expert_days(self) -> int:
-        start, end = self.planned_start_on, self.planned_end_on
-        if self.status is MissionStatus.COMPLETED and self.actual_start_on and self.actual_end_on:
-            start, end = self.actual_start_on, self.actual_end_on
-        return ((end - start).days + 1) * self.expert_count
+        return rules.expert_days(
+            self.status,
+            planned_start_on=self.planned_start_on,
+            planned_end_on=self.planned_end_on,
+            actual_start_on=self.actual_start_on,
+            actual_end_on=self.actual_end_on,
+            experts=self.expert_count,
+        )
 
 
 @strawberry.type(description="A recommendation a mission left to the programme, and its follow-up.")
@@ -230,6 +301,13 @@ class Recommendation(RowNode):
         return await resolvers.mission_by_id(info, self.mission_id)
 
     @strawberry.field(
+        description="Its follow-up, oldest first: when it was made (OPEN), then each status "
+        "change with its day, comment and author."
+    )
+    async def status_history(self, info: Info) -> list[RecommendationStatusChange]:
+        return await resolvers.recommendation_status_history(info, self.id)
+
+    @strawberry.field(
         description="Whether it is still OPEN or IN_PROGRESS while due before `asOf`."
     )
     def overdue(
@@ -239,8 +317,110 @@ class Recommendation(RowNode):
             strawberry.argument(description="The day to judge at; today (server date) if omitted."),
         ] = None,
     ) -> bool:
-        day = as_of if as_of is not None else date.today()
-        return self.status in db_missions.PENDING_RECOMMENDATION and self.due_on < day
+        return rules.is_overdue(self.status, self.due_on, as_of or date.today())
+
+
+@strawberry.type(
+    description="Support through a set of missions, with the follow-up of the recommendations "
+    "those missions made."
+)
+class SupportFigures:
+    missions: int = strawberry.field(description="How many missions.")
+    expert_days: int = strawberry.field(description="Days of expert time (see Mission.expertDays).")
+    open_recommendations: int = strawberry.field(
+        description="Their recommendations still to be done (OPEN or IN_PROGRESS)."
+    )
+    overdue_recommendations: int = strawberry.field(
+        description="Of those, the ones due before the summary's day (asOf)."
+    )
+
+
+def support_figures(figures: db_missions.SupportFigures) -> dict[str, int]:
+    return {
+        "missions": figures.missions,
+        "expert_days": figures.expert_days,
+        "open_recommendations": figures.open_recommendations,
+        "overdue_recommendations": figures.overdue_recommendations,
+    }
+
+
+@strawberry.type(description="The support one programme received.")
+class ProgrammeSupport(SupportFigures):
+    programme_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def of(cls, programme_id: uuid.UUID, figures: db_missions.SupportFigures) -> Self:
+        return cls(programme_id=programme_id, **support_figures(figures))
+
+    @strawberry.field(description="The programme supported.")
+    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
+        return await network_resolvers.programme_by_id(info, self.programme_id)
+
+
+@strawberry.type(
+    description="The support given in one domain of expertise: the missions covering it (a "
+    "mission covering two domains counts in both, with all its expert-days) and the "
+    "recommendations made in it."
+)
+class DomainSupport(SupportFigures):
+    domain: ExpertiseDomain = strawberry.field(description="The domain.")
+
+    @classmethod
+    def of(cls, domain: ExpertiseDomain, figures: db_missions.SupportFigures) -> Self:
+        return cls(domain=domain, **support_figures(figures))
+
+
+@strawberry.type(
+    description="Head office's view of the support given: which programmes got which support, "
+    "in which domain, and how the recommendations are followed up. Counted in the database; "
+    "each part is computed only when asked for."
+)
+class SupportSummary:
+    filter: strawberry.Private[db_missions.MissionFilter | None]
+    as_of: date = strawberry.field(description="The day recommendations are judged overdue at.")
+
+    @strawberry.field(description="All the missions chosen, each counted once.")
+    async def total(self, info: Info) -> SupportFigures:
+        return await resolvers.support_total(info, self.filter, self.as_of)
+
+    @strawberry.field(
+        description="Per programme the filter allows (by programmes and countries), by code, "
+        "those without support included."
+    )
+    async def by_programme(self, info: Info) -> list[ProgrammeSupport]:
+        return await resolvers.support_by_programme(info, self.filter, self.as_of)
+
+    @strawberry.field(
+        description="Per domain (the filter's domains, or all nine), in the domains' order, "
+        "those without support included."
+    )
+    async def by_domain(self, info: Info) -> list[DomainSupport]:
+        return await resolvers.support_by_domain(info, self.filter, self.as_of)
+
+
+@strawberry.type(
+    description="A mission in a programme's support history, next to the programme's portfolio "
+    "on the mission's day (when it started or is planned to, or today if that is later). "
+    "Figures are rebuilt from the repayment schedule and ledger as they stood that day."
+)
+class SupportHistoryEntry:
+    mission: Mission = strawberry.field(description="The mission.")
+    on: date = strawberry.field(description="The day the figures are read at.")
+    gross_loan_portfolio: Money = strawberry.field(
+        description="GLP: outstanding principal of the loans outstanding that day (disbursed, "
+        "neither repaid nor written off yet)."
+    )
+    portfolio_at_risk_30: Money = strawberry.field(
+        description="Outstanding principal of those loans with an installment more than 30 "
+        "days past due that day (the whole principal of such a loan counts)."
+    )
+    par30: Decimal | None = strawberry.field(
+        description="portfolioAtRisk30 / grossLoanPortfolio, as a fraction (0.0523 is 5.23%), "
+        "4 decimals; null when the portfolio is empty."
+    )
+    active_borrowers: int = strawberry.field(
+        description="Members with at least one loan outstanding that day."
+    )
 
 
 @strawberry.type
@@ -290,7 +470,290 @@ class MissionQuery:
             info, filter, first=first, after=after, last=last, before=before
         )
 
+    @strawberry.field(
+        description="Support per programme and per domain: missions, expert-days, open and "
+        "overdue recommendations, over the missions the filter chooses among the visible ones."
+    )
+    def support_summary(
+        self,
+        filter: MissionFilter | None = None,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="The day to judge overdue recommendations at; today if omitted."
+            ),
+        ] = None,
+    ) -> SupportSummary:
+        return SupportSummary(
+            filter=filter.to_db() if filter else None, as_of=as_of or date.today()
+        )
+
+
+def _key() -> Any:
+    return strawberry.field(default=None, description=IDEMPOTENCY_KEY_DESCRIPTION)
+
+
+@strawberry.input(description="A mission to plan (it starts PLANNED).")
+class MissionPlanInput:
+    programme: relay.GlobalID = strawberry.field(description="The programme to support.")
+    title: str = strawberry.field(description="What the mission is about.")
+    mode: MissionMode = strawberry.field(description="On site or remote.")
+    planned_start_on: date = strawberry.field(description="First day planned.")
+    planned_end_on: date = strawberry.field(description="Last day planned; not before the first.")
+    domains: list[ExpertiseDomain] = strawberry.field(
+        description="The domains it covers (at least one)."
+    )
+    experts: list[relay.GlobalID] = strawberry.field(
+        default_factory=list,
+        description="The experts on it. An expert planning a mission is on it without naming "
+        "herself; head office names at least one. Each then supports the programme.",
+    )
+    phase: ProgrammePhase | None = strawberry.field(
+        default=None, description="The mentoring phase; the programme's current phase if omitted."
+    )
+    objectives: str = strawberry.field(default="", description="What it sets out to achieve.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A planned mission that starts.")
+class MissionStartInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission (PLANNED).")
+    actual_start_on: date = strawberry.field(description="First day worked; not in the future.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="What the experts found, replacing the findings so far.")
+class MissionFindingsLogInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission (under way or completed).")
+    findings: str = strawberry.field(description="The findings, in full.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A mission that is over.")
+class MissionCompleteInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission (PLANNED or IN_PROGRESS).")
+    actual_end_on: date = strawberry.field(
+        description="Last day worked: not before the first, not in the future."
+    )
+    actual_start_on: date | None = strawberry.field(
+        default=None,
+        description="First day worked: required if the mission never started, else a correction.",
+    )
+    findings: str | None = strawberry.field(
+        default=None, description="The findings in full, if they change."
+    )
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A mission that will not take place, or not go on.")
+class MissionCancelInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission (PLANNED or IN_PROGRESS).")
+    reason: str = strawberry.field(default="", description="Why.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A completed or cancelled mission opened again.")
+class MissionReopenInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission (COMPLETED or CANCELLED).")
+    reason: str = strawberry.field(
+        default="",
+        description="Why: required for a COMPLETED mission (REASON_REQUIRED without one).",
+    )
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A link to a document of a mission.")
+class MissionAttachmentAddInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission.")
+    title: str = strawberry.field(description="What the document is.")
+    url: str = strawberry.field(description="An http:// or https:// link to it.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="A recommendation of a mission (under way or completed).")
+class RecommendationAddInput:
+    mission: relay.GlobalID = strawberry.field(description="The mission making it.")
+    domain: ExpertiseDomain = strawberry.field(description="The domain it belongs to.")
+    text: str = strawberry.field(description="What is recommended.")
+    owner: str = strawberry.field(description="Who at the programme is responsible for it.")
+    due_on: date = strawberry.field(
+        description="When it should be done by; not before the mission starts."
+    )
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(description="Changes to a recommendation; omitted fields stay as they are.")
+class RecommendationUpdateInput:
+    recommendation: relay.GlobalID = strawberry.field(description="The recommendation.")
+    domain: ExpertiseDomain | None = strawberry.field(default=None, description="The domain.")
+    text: str | None = strawberry.field(default=None, description="What is recommended.")
+    owner: str | None = strawberry.field(default=None, description="Who is responsible for it.")
+    due_on: date | None = strawberry.field(default=None, description="When it is due.")
+    idempotency_key: str | None = _key()
+
+
+@strawberry.input(
+    description="A step of a recommendation's follow-up: its new status, the day, a comment."
+)
+class RecommendationStatusUpdateInput:
+    recommendation: relay.GlobalID = strawberry.field(description="The recommendation.")
+    status: RecommendationStatus = strawberry.field(
+        description="Its status from that day; not the current one."
+    )
+    comment: str = strawberry.field(description="What was done or decided (required).")
+    on: date | None = strawberry.field(
+        default=None,
+        description="The day it changed: today if omitted; not in the future, not before its "
+        "last change.",
+    )
+    idempotency_key: str | None = _key()
+
+
+_REPLAYED = "True when this is the first result of an earlier request with the same key."
+
+
+@strawberry.type(description="The result of a change to a mission.")
+class MissionPayload:
+    mission: Mission | None = strawberry.field(description="The mission; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of missionPlan.")
+class MissionPlanPayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionStart.")
+class MissionStartPayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionFindingsLog.")
+class MissionFindingsLogPayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionComplete.")
+class MissionCompletePayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionCancel.")
+class MissionCancelPayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionReopen.")
+class MissionReopenPayload(MissionPayload):
+    pass
+
+
+@strawberry.type(description="The result of missionAttachmentAdd.")
+class MissionAttachmentAddPayload:
+    attachment: MissionAttachment | None = strawberry.field(
+        description="The new attachment; null if refused."
+    )
+    mission: Mission | None = strawberry.field(description="Its mission; null if refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of a change to a recommendation.")
+class RecommendationPayload:
+    recommendation: Recommendation | None = strawberry.field(
+        description="The recommendation; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of recommendationAdd.")
+class RecommendationAddPayload(RecommendationPayload):
+    pass
+
+
+@strawberry.type(description="The result of recommendationUpdate.")
+class RecommendationUpdatePayload(RecommendationPayload):
+    pass
+
+
+@strawberry.type(description="The result of recommendationStatusUpdate.")
+class RecommendationStatusUpdatePayload(RecommendationPayload):
+    pass
+
 
 @strawberry.type
 class MissionMutation:
     """The missions domain's mutations (composed into Mutation in graph/api.py)."""
+
+    @strawberry.mutation(
+        description="Plan a mission (head office, or an expert supporting the programme, who is "
+        "then on it)."
+    )
+    async def mission_plan(self, info: Info, input: MissionPlanInput) -> MissionPlanPayload:
+        return await resolvers.mission_plan(info, input)
+
+    @strawberry.mutation(description="Start a planned mission (its experts or head office).")
+    async def mission_start(self, info: Info, input: MissionStartInput) -> MissionStartPayload:
+        return await resolvers.mission_start(info, input)
+
+    @strawberry.mutation(description="Record what a mission found (its experts or head office).")
+    async def mission_findings_log(
+        self, info: Info, input: MissionFindingsLogInput
+    ) -> MissionFindingsLogPayload:
+        return await resolvers.mission_findings_log(info, input)
+
+    @strawberry.mutation(
+        description="Complete a mission with its actual days (its experts or head office)."
+    )
+    async def mission_complete(
+        self, info: Info, input: MissionCompleteInput
+    ) -> MissionCompletePayload:
+        return await resolvers.mission_complete(info, input)
+
+    @strawberry.mutation(description="Cancel a mission (its experts or head office).")
+    async def mission_cancel(self, info: Info, input: MissionCancelInput) -> MissionCancelPayload:
+        return await resolvers.mission_cancel(info, input)
+
+    @strawberry.mutation(
+        description="Reopen a completed mission (with a reason) or a cancelled one (its experts "
+        "or head office)."
+    )
+    async def mission_reopen(self, info: Info, input: MissionReopenInput) -> MissionReopenPayload:
+        return await resolvers.mission_reopen(info, input)
+
+    @strawberry.mutation(
+        description="Attach a link to a document of a mission (its experts or head office)."
+    )
+    async def mission_attachment_add(
+        self, info: Info, input: MissionAttachmentAddInput
+    ) -> MissionAttachmentAddPayload:
+        return await resolvers.mission_attachment_add(info, input)
+
+    @strawberry.mutation(
+        description="Add a recommendation to a mission under way or completed (its experts or "
+        "head office)."
+    )
+    async def recommendation_add(
+        self, info: Info, input: RecommendationAddInput
+    ) -> RecommendationAddPayload:
+        return await resolvers.recommendation_add(info, input)
+
+    @strawberry.mutation(
+        description="Change a recommendation's text, owner, domain or due day (the mission's "
+        "experts or head office)."
+    )
+    async def recommendation_update(
+        self, info: Info, input: RecommendationUpdateInput
+    ) -> RecommendationUpdatePayload:
+        return await resolvers.recommendation_update(info, input)
+
+    @strawberry.mutation(
+        description="Record a step of a recommendation's follow-up, dated and commented (the "
+        "programme's staff, the mission's experts or head office)."
+    )
+    async def recommendation_status_update(
+        self, info: Info, input: RecommendationStatusUpdateInput
+    ) -> RecommendationStatusUpdatePayload:
+        return await resolvers.recommendation_status_update(info, input)

@@ -18,12 +18,13 @@ from ..resolvers import network as resolvers
 from ..resolvers import savings as savings_resolvers
 from .enums import ProgrammePhase
 from .money import Currency, ExchangeRate
+from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Group, GroupFilter, Member, MemberFilter, TrainingSession
     from .loans import Loan, LoanFilter, LoanProduct
-    from .missions import Expert, Mission, MissionFilter
+    from .missions import Expert, Mission, MissionFilter, SupportHistoryEntry
     from .savings import SavingsAccount, SavingsAccountFilter
 
 _groups = "graph.schema.groups"
@@ -195,6 +196,31 @@ class Programme(RowNode):
     async def experts(self, info: Info) -> list[Annotated["Expert", strawberry.lazy(_missions)]]:
         return await missions_resolvers.programme_experts(info, self.id)
 
+    @strawberry.field(
+        description="The programme's missions in time order (by the day each started, or is "
+        "planned to), each next to the programme's portfolio on that day: support against "
+        "results."
+    )
+    async def support_history(
+        self,
+        info: Info,
+        filter: Annotated["MissionFilter", strawberry.lazy(_missions)] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated["SupportHistoryEntry", strawberry.lazy(_missions)]]:
+        return await missions_resolvers.programme_support_history(
+            info,
+            self.id,
+            self.currency_code,
+            filter,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
 
 @strawberry.input(description="Narrows a list of programmes. Omitted fields do not filter.")
 class ProgrammeFilter:
@@ -285,6 +311,88 @@ class NetworkQuery:
         return await resolvers.exchange_rates(info, currency, since, until)
 
 
+@strawberry.input(
+    description="A milestone toward autonomy, set in full: created, or, when the programme has "
+    "one of that title, given these dates and evidence."
+)
+class MilestoneSetInput:
+    programme: relay.GlobalID = strawberry.field(description="The programme.")
+    title: str = strawberry.field(description="E.g. Legal registration; unique in the programme.")
+    target_on: date | None = strawberry.field(default=None, description="When it is planned for.")
+    achieved_on: date | None = strawberry.field(
+        default=None, description="When it was reached: not in the future; needs evidence."
+    )
+    evidence: str = strawberry.field(
+        default="", description="What shows it was reached (document, decision, link)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="Changes to a milestone toward autonomy; omitted fields stay as they are, a "
+    "date given as null is cleared."
+)
+class MilestoneUpdateInput:
+    programme: relay.GlobalID = strawberry.field(description="The programme.")
+    title: str = strawberry.field(description="The milestone's current title.")
+    new_title: str | None = strawberry.field(default=None, description="A new title.")
+    target_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="When it is planned for."
+    )
+    achieved_on: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="When it was reached: not in the future; needs evidence.",
+    )
+    evidence: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What shows it was reached."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of a change to a milestone toward autonomy.")
+class MilestonePayload:
+    milestone: AutonomyMilestone | None = strawberry.field(
+        description="The milestone as it now is; null if refused."
+    )
+    programme: Programme | None = strawberry.field(
+        description="Its programme (with all its milestones); null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.type(description="The result of milestoneSet.")
+class MilestoneSetPayload(MilestonePayload):
+    pass
+
+
+@strawberry.type(description="The result of milestoneUpdate.")
+class MilestoneUpdatePayload(MilestonePayload):
+    pass
+
+
 @strawberry.type
 class NetworkMutation:
     """The network domain's mutations (composed into Mutation in graph/api.py)."""
+
+    @strawberry.mutation(
+        description="Set a programme's milestone toward autonomy: its dates and evidence "
+        "(head office)."
+    )
+    async def milestone_set(self, info: Info, input: MilestoneSetInput) -> MilestoneSetPayload:
+        return await missions_resolvers.milestone_set(info, input)
+
+    @strawberry.mutation(
+        description="Change some of a milestone toward autonomy: title, dates, evidence "
+        "(head office)."
+    )
+    async def milestone_update(
+        self, info: Info, input: MilestoneUpdateInput
+    ) -> MilestoneUpdatePayload:
+        return await missions_resolvers.milestone_update(info, input)

@@ -1,4 +1,5 @@
-"""Experts (with their domains and supported programmes), missions and recommendations."""
+"""Experts (with their domains and supported programmes), missions, their attachments,
+recommendations and the steps of their follow-up."""
 
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from db.models import (
     MissionExpert,
     Recommendation,
 )
+from db.models.missions import MissionAttachment, RecommendationStatusChange
 from domain.enums import (
     ExpertiseDomain,
     MissionMode,
@@ -122,4 +124,41 @@ async def recommendation(
     }
     values.update(overrides)
     await session.execute(insert(Recommendation).values(**values))
+    return values
+
+
+async def attachment(
+    session: AsyncSession, programme_id: uuid.UUID, mission_id: uuid.UUID, **overrides: Any
+) -> dict[str, Any]:
+    """A link to a document of a mission."""
+    values: dict[str, Any] = {
+        "id": uuid7(),
+        "programme_id": programme_id,
+        "mission_id": mission_id,
+        "title": unique("Mission report"),
+        "url": "https://docs.example.org/missions/report.pdf",
+        "added_by": "claire@entrepreneursdumonde.org",
+    }
+    values.update(overrides)
+    await session.execute(insert(MissionAttachment).values(**values))
+    return values
+
+
+async def status_change(
+    session: AsyncSession, recommendation: dict[str, Any], **overrides: Any
+) -> dict[str, Any]:
+    """A step of a recommendation's follow-up (the recommendation's own status is left as is)."""
+    values: dict[str, Any] = {
+        "id": uuid7(),
+        "programme_id": recommendation["programme_id"],
+        "recommendation_id": recommendation["id"],
+        "from_status": None,
+        "to_status": RecommendationStatus.OPEN,
+        "changed_on": date(2024, 3, 8),
+        "comment": "",
+        "changed_by": "claire@entrepreneursdumonde.org",
+        "changed_by_role": "EXPERT",
+    }
+    values.update(overrides)
+    await session.execute(insert(RecommendationStatusChange).values(**values))
     return values
