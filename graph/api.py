@@ -3,18 +3,21 @@
 import asyncio
 import inspect
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     ParserCache,
     ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.schema.config import StrawberryConfig
 
 from .context import Info
 from .errors import PublicError
@@ -24,7 +27,11 @@ from .schema.loans import LoanMutation, LoanQuery
 from .schema.missions import MissionMutation, MissionQuery
 from .schema.network import NetworkMutation, NetworkQuery
 from .schema.operations import OperationsQuery
+from .schema.privacy import protect
 from .schema.savings import SavingsMutation, SavingsQuery
+from .security import persisted
+from .security.limits import cost_limit, shape_rule
+from .security.middleware import current_request_id
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -67,8 +74,55 @@ def _is_public(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, (PublicError, GlobalIDValueError, GraphQLError)):
         return True
-    log.error("unexpected error in %s", error.path, exc_info=original)
+    log.error(
+        "unexpected error (request %s) in %s", current_request_id(), error.path, exc_info=original
+    )
     return False
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Anything not meant for the client reads as a generic error carrying the request id,
+    which the server's log records with the exception: no SQL, path or trace leaves."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not _is_public(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = current_request_id()
+        return GraphQLError(
+            f"Internal error (request id {request_id})",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
+        )
+
+
+class CachedParse(ParserCache):
+    """The parse cache, with graphql-core's `max_tokens` stop and an error naming the setting."""
+
+    def __init__(self, max_tokens: int) -> None:
+        super().__init__(maxsize=1000)
+        self.max_tokens = max_tokens
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as error:
+            if f"more than {self.max_tokens} tokens" not in error.message:
+                raise
+            raise GraphQLError(
+                f"The document has more than {self.max_tokens} tokens; the limit is "
+                f"{self.max_tokens} (max_tokens).",
+                extensions={
+                    "code": "TOO_MANY_TOKENS",
+                    "limit": "max_tokens",
+                    "max": self.max_tokens,
+                },
+            ) from None
 
 
 @strawberry.type(description="Every write: one `input`, a payload with `userErrors`.")
@@ -77,17 +131,27 @@ class Mutation(NetworkMutation, GroupMutation, LoanMutation, SavingsMutation, Mi
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # Factories: strawberry builds the extensions per request; the caches live at module level.
-    extensions: list[Any] = [
-        lambda: ParserCache(maxsize=1000),
+    # Factories: strawberry builds the extensions per request. The parse and validation
+    # caches live at module level, keyed by the document and the rule classes, so the shape
+    # rule is built once here.
+    shape = shape_rule(settings.max_query_depth, settings.max_aliases)
+    extensions: list[Any] = []
+    if settings.persisted_queries_file is not None:
+        # First: an unknown document is refused before anything else runs.
+        extensions.append(persisted.allow_list(persisted.load(settings.persisted_queries_file)))
+    extensions += [
+        lambda: CachedParse(settings.max_tokens),
+        lambda: AddValidationRules([shape]),
         lambda: ValidationCache(maxsize=1000),
-        lambda: MaskErrors(
-            should_mask_error=lambda e: not _is_public(e), error_message="Internal error"
-        ),
+        cost_limit(settings.max_query_cost, settings.default_page_size),
+        MaskUnexpectedErrors,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    batching = settings.max_batch_operations
+    config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
+    schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return protect(schema)
 
 
 def export_sdl() -> str:

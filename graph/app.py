@@ -1,74 +1,43 @@
-"""The ASGI app: routes, the engine's lifecycle, and the GraphQL view with its context."""
+"""The ASGI app: routes, middleware, the engine's lifecycle, and the GraphQL view."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
-from db import missions as db_missions
-from db import network as db_network
 from db.engine import Database, create_engine
-from db.scope import Scope
-from domain.enums import Role
 
 from .api import build_schema
+from .auth import TokenVerifier
 from .context import Context, Viewer
 from .dataloaders import build_loaders
+from .security.middleware import REQUEST_ID_HEADER, Authenticate, LimitBody, RequestId
+from .security.ratelimit import RateLimiter
 from .settings import Settings
 
-VIEWER_HEADER = "x-viewer-programmes"
-ROLE_HEADER = "x-viewer-role"
-SUBJECT_HEADER = "x-viewer-subject"
+log = logging.getLogger("edm_graph")
 
+PUBLIC_PATHS = frozenset({"/health", "/ready"})
 
-async def viewer_from_request(request: Request, db: Database) -> Viewer:
-    """Development stand-in for authentication: headers name the role and the programmes.
-
-    No header: head office, the whole network. `x-viewer-programmes: FANSOTO,YIKRI` scopes to
-    those programmes (as programme staff unless `x-viewer-role` says otherwise). An EXPERT is
-    named by `x-viewer-subject` (her email) and sees the programmes she supports.
-    """
-    header = request.headers.get(VIEWER_HEADER)
-    role_name = request.headers.get(ROLE_HEADER)
-    try:
-        role = Role(role_name) if role_name else None
-    except ValueError:
-        raise HTTPException(400, f"{ROLE_HEADER}: unknown role {role_name}") from None
-    subject = request.headers.get(SUBJECT_HEADER, "dev@edm")
-    if role is Role.EXPERT:
-        # An expert is known by her email; she reads the programmes she supports.
-        async with db.read() as session:
-            expert = await db_missions.expert_by_email(session, subject)
-        if expert is None:
-            raise HTTPException(400, f"{SUBJECT_HEADER}: no expert with email {subject}")
-        expert_id, supported = expert
-        scope = Scope(supported, role=role, expert_id=expert_id)
-        return Viewer(subject=subject, scope=scope)
-    if header is None:
-        role = role or Role.HEAD_OFFICE
-        programme_ids = None
-    else:
-        codes = [code.strip() for code in header.split(",") if code.strip()]
-        async with db.read() as session:
-            found = await db_network.programme_ids_by_code(session, codes)
-        unknown = sorted(set(codes) - set(found))
-        if unknown:
-            raise HTTPException(
-                400, f"{VIEWER_HEADER}: unknown programme code(s) {', '.join(unknown)}"
-            )
-        role = role or Role.PROGRAMME_STAFF
-        programme_ids = frozenset(found.values())
-    scope = Scope(programme_ids, role=role, read_only=role is Role.INTEGRATOR)
-    return Viewer(subject=subject, scope=scope)
+ANONYMOUS_WARNING = """
+************************************************************************************
+*  DEVELOPMENT MODE: requests without a token act as a READ-ONLY HEAD-OFFICE       *
+*  demo viewer that reads the WHOLE network. Never expose this server to anyone    *
+*  who should not. In production set EDM_MODE=production and a token key.         *
+************************************************************************************"""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -83,7 +52,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         db: Database = request.app.state.db
-        viewer = await viewer_from_request(request, db)
+        # Set by the Authenticate middleware for every request that reaches this view.
+        viewer: Viewer = request.state.viewer
         return Context(
             request=request,
             settings=self.settings,
@@ -91,6 +61,24 @@ class GraphQLView(GraphQL[Context, None]):
             viewer=viewer,
             loaders=build_loaders(db, viewer.scope),
         )
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            return await super().parse_http_body(request)
+        except HTTPException as error:
+            if error.reason == "Too many operations":
+                limit = self.settings.max_batch_operations
+                raise HTTPException(
+                    400,
+                    f"A batch may hold at most {limit} operations (max_batch_operations).",
+                ) from None
+            if error.reason == "Batching is not enabled":
+                raise HTTPException(
+                    400, "Batching is turned off here (max_batch_operations = 0)."
+                ) from None
+            raise
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -113,25 +101,60 @@ async def ready(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "reachable"})
 
 
+def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
+    """Outermost first: an id for every request, CORS (preflights need no token), the body
+    limit, then who is asking and how often."""
+    limiter = (
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        if settings.rate_limit_per_minute
+        else None
+    )
+    return [
+        Middleware(RequestId),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, "retry-after"],
+            max_age=600,
+        ),
+        Middleware(LimitBody, max_bytes=settings.max_body_bytes),
+        Middleware(
+            Authenticate,
+            verifier=verifier,
+            production=settings.production,
+            public_paths=PUBLIC_PATHS,
+            ide_enabled=settings.graphiql_enabled,
+            limiter=limiter,
+        ),
+    ]
+
+
 def create_app(settings: Settings) -> Starlette:
+    """The app; refuses to start without a usable token key in production (ConfigurationError)."""
     if settings.database_url is None:
         raise ValueError("create_app needs a database URL (the CLI starts an embedded one)")
     url = settings.database_url
+    verifier = TokenVerifier(settings)
+    graphql = GraphQLView(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not settings.production:
+            log.warning(ANONYMOUS_WARNING)
         app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
         try:
             yield
         finally:
             await app.state.db.dispose()
 
-    graphql = GraphQLView(settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health),
             Route("/ready", ready),
         ],
+        middleware=middleware(settings, verifier),
         lifespan=lifespan,
     )

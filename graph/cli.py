@@ -1,7 +1,8 @@
-"""The `edm-graph` command: serve, seed, migrate, export the schema."""
+"""The `edm-graph` command: serve, seed, migrate, export the schema, mint a token."""
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import click
 from db import migrate
 from db.embedded import start as start_embedded
 from db.engine import create_engine
+from domain.enums import Role
 
 from .settings import Settings
 
@@ -75,12 +77,17 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from .app import create_app
+    from .auth import ConfigurationError
+    from .security.persisted import InvalidAllowList
 
     settings = Settings()
     with database(settings) as url:
         migrate.upgrade(url)
         asyncio.run(_seed(url, scale=False, as_of=date.today(), only_if_empty=True))
-        app = create_app(settings.model_copy(update={"database_url": url}))
+        try:
+            app = create_app(settings.model_copy(update={"database_url": url}))
+        except (ConfigurationError, InvalidAllowList) as error:
+            raise click.ClickException(str(error)) from None
         bind_host, bind_port = host or settings.host, port or settings.port
         click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
         uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)
@@ -122,6 +129,66 @@ def export_schema(path: Path) -> None:
     else:
         path.write_text(sdl)
         click.echo(f"Wrote {path}", err=True)
+
+
+_DURATION = re.compile(r"(\d+)([smhd]?)")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(value: str) -> int:
+    found = _DURATION.fullmatch(value.strip())
+    if found is None or int(found[1]) == 0:
+        raise click.BadParameter("a duration such as 3600, 30m, 8h or 7d")
+    return int(found[1]) * _SECONDS[found[2]]
+
+
+@main.command()
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([r.value for r in Role], case_sensitive=False),
+    help="What the holder does: HEAD_OFFICE, EXPERT, PROGRAMME_STAFF or INTEGRATOR.",
+)
+@click.option(
+    "--programme",
+    "programmes",
+    multiple=True,
+    help="A programme code (repeat for several). PROGRAMME_STAFF and INTEGRATOR: at least "
+    "one; HEAD_OFFICE: none for the whole network; EXPERT: narrows what she supports.",
+)
+@click.option(
+    "--subject",
+    default=None,
+    help="Who holds it (the audit trail's actor); an EXPERT's email. Default: <role>@dev.",
+)
+@click.option("--ttl", default="8h", help="Lifetime: seconds, or 30m, 8h, 7d (default 8h).")
+def token(role: str, programmes: tuple[str, ...], subject: str | None, ttl: str) -> None:
+    """Print a signed token (HS256 with EDM_JWT_SECRET; in development, the data directory's
+    dev secret) to send as `Authorization: Bearer <token>`."""
+    from .auth import ConfigurationError, mint, signing_secret
+
+    settings = Settings()
+    try:
+        secret = signing_secret(settings)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    if secret is None:
+        raise click.ClickException(
+            "no HS256 secret to sign with: set EDM_JWT_SECRET (tokens verified by a public "
+            "key or JWKS come from your identity provider)"
+        )
+    chosen = Role(role.upper())
+    click.echo(
+        mint(
+            secret,
+            role=chosen,
+            programmes=programmes,
+            subject=subject or f"{chosen.value.lower()}@dev",
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=_duration(ttl),
+        )
+    )
 
 
 if __name__ == "__main__":

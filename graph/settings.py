@@ -2,9 +2,10 @@
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Mode(StrEnum):
@@ -13,6 +14,8 @@ class Mode(StrEnum):
 
 
 class Settings(BaseSettings):
+    """Every setting is read from `EDM_<NAME>` (upper case), e.g. `EDM_MAX_QUERY_DEPTH=12`."""
+
     model_config = SettingsConfigDict(env_prefix="EDM_", env_file=".env", extra="ignore")
 
     database_url: str | None = Field(
@@ -25,11 +28,58 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     pool_size: int = 10
-    default_page_size: int = 20
-    max_page_size: int = 100
     graphiql: bool | None = None
     introspection: bool | None = None
     log_level: str = "info"
+
+    # Credentials: Bearer JWTs. One of the three keys is required in production.
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 shared secret (at least 32 bytes)."
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, description="PEM public key (RSA: RS256, EC P-256: ES256) of the issuer."
+    )
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="JSON Web Key Set of the identity provider (keys chosen by kid)."
+    )
+    jwt_issuer: str = Field(default="edm-graph", description="Required `iss` claim.")
+    jwt_audience: str = Field(default="edm-graph", description="Required `aud` claim.")
+    jwt_leeway_seconds: int = Field(default=30, ge=0, description="Clock skew tolerated.")
+
+    # Abuse limits (production defaults).
+    default_page_size: int = 20
+    max_page_size: int = 100
+    max_query_depth: int = Field(default=15, ge=1)
+    max_aliases: int = Field(default=50, ge=0)
+    max_tokens: int = Field(default=5_000, ge=1)
+    max_query_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="Objects a query may ask for: lists multiply by their `first`/`last`.",
+    )
+    max_batch_operations: int = Field(
+        default=10, ge=0, description="Operations in one batched request; 0 turns batching off."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API, comma separated; none by default.",
+    )
+    persisted_queries_file: Path | None = Field(
+        default=None,
+        description="JSON object {sha256 hex: document}; when set, only those documents run.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Sustained requests per credential; 0 turns it off."
+    )
+    rate_limit_burst: int = Field(default=60, ge=1, description="Requests allowed at once.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def production(self) -> bool:

@@ -8,6 +8,8 @@ import os
 
 os.environ.setdefault("EDM_MODE", "development")
 os.environ.pop("DATABASE_URL", None)
+# Every server the tests start verifies HS256 tokens signed with this secret.
+os.environ["EDM_JWT_SECRET"] = "edm-graph-tests-only-secret-0123456789abcdef"
 
 import asyncio
 import secrets
@@ -29,10 +31,13 @@ from sqlalchemy.engine import make_url
 
 from db import migrate
 from db.engine import Database, create_engine
+from domain.enums import Role
 from graph.app import create_app
+from graph.auth import mint
 from graph.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = os.environ["EDM_JWT_SECRET"]
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +138,16 @@ def serve(settings: Settings) -> Iterator[RunningServer]:
 
 @pytest.fixture(scope="session")
 def api(database_url: str) -> Iterator[RunningServer]:
-    with serve(Settings(database_url=database_url, max_page_size=100)) as running:
+    """The suite's server: production limits, except the cost limit (the N+1 tests ask for
+    big pages five levels deep on purpose) and the rate limit (one credential sends the
+    whole suite). tests/test_limits.py checks the production defaults."""
+    settings = Settings(
+        database_url=database_url,
+        max_page_size=100,
+        max_query_cost=100_000_000,
+        rate_limit_per_minute=0,
+    )
+    with serve(settings) as running:
         yield running
 
 
@@ -154,9 +168,35 @@ async def http(api: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 
 
+def token(
+    role: Role | str = Role.HEAD_OFFICE,
+    programmes: str | list[str] | None = None,
+    subject: str = "dev@edm",
+    *,
+    ttl_seconds: int = 600,
+    **overrides: Any,
+) -> str:
+    """A token the test servers accept (`overrides`: issuer, audience, secret, now)."""
+    codes = programmes.split(",") if isinstance(programmes, str) else programmes or []
+    return mint(
+        overrides.pop("secret", TEST_SECRET),
+        role=Role(role),
+        programmes=[code.strip() for code in codes if code.strip()],
+        subject=subject,
+        issuer=overrides.pop("issuer", "edm-graph"),
+        audience=overrides.pop("audience", "edm-graph"),
+        ttl_seconds=ttl_seconds,
+        **overrides,
+    )
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {value}"}
+
+
 @pytest.fixture
 def gql(http: httpx.AsyncClient) -> GraphQL:
-    """POST a GraphQL request; return the JSON body (asserting HTTP 200)."""
+    """POST a GraphQL request with a signed token; return the JSON body (asserting HTTP 200)."""
 
     async def send(
         query: str,
@@ -165,15 +205,15 @@ def gql(http: httpx.AsyncClient) -> GraphQL:
         programmes: str | None = None,
         role: str | None = None,
         subject: str | None = None,
+        anonymous: bool = False,
     ) -> dict[str, Any]:
-        """`programmes` (codes) scopes the viewer; `role` and `subject` name who acts."""
+        """The token's holder: no arguments, head office; `programmes` (codes, comma
+        separated) alone, programme staff of those; `role` and `subject` say who else.
+        `anonymous=True` sends no token at all."""
         headers = {}
-        if programmes is not None:
-            headers["x-viewer-programmes"] = programmes
-        if role is not None:
-            headers["x-viewer-role"] = role
-        if subject is not None:
-            headers["x-viewer-subject"] = subject
+        if not anonymous:
+            default_role = Role.HEAD_OFFICE if programmes is None else Role.PROGRAMME_STAFF
+            headers = bearer(token(role or default_role, programmes, subject or "dev@edm"))
         response = await http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )

@@ -20,6 +20,7 @@ from ..resolvers import network as network_resolvers
 from ..resolvers import savings as savings_resolvers
 from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
+from .privacy import personal
 from .relay import Connection, RowNode, parse_node_id
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Facilitator(RowNode):
     id: relay.NodeID[uuid.UUID]
     first_name: str = strawberry.field(description="First name.")
     last_name: str = strawberry.field(description="Last name.")
-    phone: str | None = strawberry.field(description="Phone number, if known.")
+    phone: str | None = personal("Phone number, if known.")
     hired_on: date = strawberry.field(description="When the programme hired them.")
     active: bool = strawberry.field(description="Whether they still work for the programme.")
     programme_id: strawberry.Private[uuid.UUID]
@@ -155,18 +156,18 @@ class Group(RowNode):
 )
 class Member(RowNode):
     id: relay.NodeID[uuid.UUID]
-    first_name: str = strawberry.field(description="First name.")
-    last_name: str = strawberry.field(description="Last name.")
+    first_name: str | None = personal("First name.")
+    last_name: str | None = personal("Last name.")
     gender: Gender = strawberry.field(description="Gender.")
-    birth_year: int | None = strawberry.field(description="Year of birth, if known.")
-    phone: str | None = strawberry.field(description="Phone number, if known.")
+    birth_year: int | None = personal("Year of birth, if known.")
+    phone: str | None = personal("Phone number, if known.")
     joined_on: date = strawberry.field(description="When she joined the programme.")
     activity: Activity = strawberry.field(description="Her income-generating activity.")
     activity_description: str = strawberry.field(description="The activity in her own words.")
     rural: bool = strawberry.field(description="Whether she lives in a rural area.")
-    poverty_likelihood: Decimal | None = strawberry.field(
-        description="PPI-style likelihood, in percent, of living below the national poverty "
-        "line; null if not scored."
+    poverty_likelihood: Decimal | None = personal(
+        "PPI-style likelihood, in percent, of living below the national poverty line; null if "
+        "not scored."
     )
     programme_id: strawberry.Private[uuid.UUID]
 

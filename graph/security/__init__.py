@@ -1,0 +1,1 @@
+"""Keeping the graph safe from abuse: request middleware, query limits, persisted queries."""
