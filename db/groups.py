@@ -266,13 +266,6 @@ async def _facilitator_of(
     return facilitator
 
 
-def _require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
-    if not scope.may_operate(programme_id):
-        raise RuleViolation(
-            (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
-        )
-
-
 async def _locked_group(session: AsyncSession, scope: Scope, group_id: uuid.UUID) -> RowMapping:
     """The group, in scope, locked until the write ends, and the viewer allowed to operate."""
     row = await _first(
@@ -283,7 +276,7 @@ async def _locked_group(session: AsyncSession, scope: Scope, group_id: uuid.UUID
     )
     if row is None:
         raise RuleViolation("group", ErrorCode.NOT_FOUND, "No such group.")
-    _require_operator(scope, row["programme_id"])
+    scope.require_operator(row["programme_id"])
     return row
 
 
@@ -295,7 +288,7 @@ async def _member(
     row = await _first(session, stmt.with_for_update(key_share=True) if lock else stmt)
     if row is None:
         raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")
-    _require_operator(scope, row["programme_id"])
+    scope.require_operator(row["programme_id"])
     return row
 
 
@@ -335,7 +328,7 @@ async def create_group(
     """A new group, IN_TRAINING, in its facilitator's programme."""
     facilitator = await _facilitator_in_scope(session, scope, facilitator_id)
     programme_id = facilitator["programme_id"]
-    _require_operator(scope, programme_id)
+    scope.require_operator(programme_id)
     name = rules.required_text("name", name)
     rules.not_in_future("formedOn", formed_on, today)
     if not facilitator["active"]:

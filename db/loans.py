@@ -157,13 +157,6 @@ facilitators = Facilitator.__table__
 programmes = Programme.__table__
 
 
-def require_operator(scope: Scope, programme_id: uuid.UUID) -> None:
-    if not scope.may_operate(programme_id):
-        raise RuleViolation(
-            (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
-        )
-
-
 async def first_row(session: AsyncSession, stmt: Executable) -> RowMapping | None:
     row: RowMapping | None = (await session.execute(stmt)).mappings().first()
     return row
@@ -202,7 +195,7 @@ async def _locked_loan(session: AsyncSession, scope: Scope, loan_id: uuid.UUID) 
     )
     if loan is None:
         raise RuleViolation("loan", ErrorCode.NOT_FOUND, "No such loan.")
-    require_operator(scope, loan["programme_id"])
+    scope.require_operator(loan["programme_id"])
     return loan
 
 
@@ -237,7 +230,7 @@ async def apply_for_loan(
     if member is None:
         raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")
     programme_id = member["programme_id"]
-    require_operator(scope, programme_id)
+    scope.require_operator(programme_id)
     rules.not_in_future("appliedOn", applied_on, today)
     rules.in_order("appliedOn", member["joined_on"], applied_on)
     product = await first_row(

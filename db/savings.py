@@ -16,7 +16,7 @@ from domain.enums import LoanStatus, SavingsKind, SavingsTransactionKind
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
 
-from .loans import collector, first_row, loans, members, programmes, require_operator
+from .loans import collector, first_row, loans, members, programmes
 from .models import SavingsAccount, SavingsTransaction
 from .network import in_programmes
 from .pagination import Listing
@@ -86,7 +86,7 @@ async def deposit(
     if member is None:
         raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")
     programme_id = member["programme_id"]
-    require_operator(scope, programme_id)
+    scope.require_operator(programme_id)
     rules.not_in_future("occurredOn", occurred_on, today)
     await collector(session, scope, recorded_by_id, programme_id, "recordedBy")
     mine = (
@@ -148,7 +148,7 @@ async def withdraw(
     if account is None:
         raise RuleViolation("account", ErrorCode.NOT_FOUND, "No such savings account.")
     programme_id = account["programme_id"]
-    require_operator(scope, programme_id)
+    scope.require_operator(programme_id)
     saving.check_open("account", account["closed_on"])
     account_currency = account["currency_code"].strip()
     lending.money("amount", amount, currency, account_currency)

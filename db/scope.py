@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, true
 
 from domain.enums import Role
+from domain.errors import ErrorCode, RuleViolation
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,12 @@ class Scope:
         return (
             self.role is Role.PROGRAMME_STAFF and not self.read_only and self.allows(programme_id)
         )
+
+    def require_operator(self, programme_id: uuid.UUID) -> None:
+        if not self.may_operate(programme_id):
+            raise RuleViolation(
+                (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."
+            )
 
     def where(self, column: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
         """The condition restricting a programme_id column to this scope."""

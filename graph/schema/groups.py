@@ -13,7 +13,6 @@ from strawberry.dataloader import DataLoader
 from db import groups as db_groups
 
 from ..context import Info
-from ..errors import InvalidArgument
 from ..resolvers import groups as resolvers
 from ..resolvers import loans as loans_resolvers
 from ..resolvers import network as network_resolvers
@@ -21,7 +20,7 @@ from ..resolvers import savings as savings_resolvers
 from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .privacy import personal
-from .relay import Connection, RowNode, parse_node_id
+from .relay import Connection, RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .loans import Loan, LoanFilter
@@ -306,25 +305,6 @@ class DateRange:
     to: date | None = strawberry.field(default=None, description="Last day included.")
 
 
-def _tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
-    return tuple(values) if values is not None else None
-
-
-def _node_ids(
-    ids: list[relay.GlobalID] | None, type_name: str, argument: str
-) -> tuple[uuid.UUID, ...] | None:
-    """The UUIDs behind global IDs of one type; another type's ID is the client's mistake."""
-    if ids is None:
-        return None
-    found = []
-    for global_id in ids:
-        node_id = parse_node_id(global_id.node_id)
-        if global_id.type_name != type_name or node_id is None:
-            raise InvalidArgument(argument, f"expects {type_name} IDs, got {global_id}")
-        found.append(node_id)
-    return tuple(found)
-
-
 @strawberry.input(description="Narrows a list of facilitators. Omitted fields do not filter.")
 class FacilitatorFilter:
     programmes: list[str] | None = strawberry.field(default=None, description="Programme codes.")
@@ -334,7 +314,7 @@ class FacilitatorFilter:
 
     def to_db(self) -> db_groups.FacilitatorFilter:
         return db_groups.FacilitatorFilter(
-            programme_codes=_tuple(self.programmes), active=self.active
+            programme_codes=as_tuple(self.programmes), active=self.active
         )
 
 
@@ -352,9 +332,9 @@ class GroupFilter:
     def to_db(self) -> db_groups.GroupFilter:
         formed = self.formed_between or DateRange()
         return db_groups.GroupFilter(
-            programme_codes=_tuple(self.programmes),
-            statuses=_tuple(self.statuses),
-            facilitator_ids=_node_ids(self.facilitators, "Facilitator", "filter.facilitators"),
+            programme_codes=as_tuple(self.programmes),
+            statuses=as_tuple(self.statuses),
+            facilitator_ids=node_keys(self.facilitators, "Facilitator", "filter.facilitators"),
             formed_from=formed.from_,
             formed_to=formed.to,
         )
@@ -377,10 +357,10 @@ class MemberFilter:
     def to_db(self) -> db_groups.MemberFilter:
         joined = self.joined_between or DateRange()
         return db_groups.MemberFilter(
-            programme_codes=_tuple(self.programmes),
-            genders=_tuple(self.genders),
-            activities=_tuple(self.activities),
-            group_ids=_node_ids(self.groups, "Group", "filter.groups"),
+            programme_codes=as_tuple(self.programmes),
+            genders=as_tuple(self.genders),
+            activities=as_tuple(self.activities),
+            group_ids=node_keys(self.groups, "Group", "filter.groups"),
             joined_from=joined.from_,
             joined_to=joined.to,
         )
@@ -399,8 +379,8 @@ class TrainingSessionFilter:
     def to_db(self) -> db_groups.TrainingSessionFilter:
         held = self.held_between or DateRange()
         return db_groups.TrainingSessionFilter(
-            programme_codes=_tuple(self.programmes),
-            kinds=_tuple(self.kinds),
+            programme_codes=as_tuple(self.programmes),
+            kinds=as_tuple(self.kinds),
             held_from=held.from_,
             held_to=held.to,
         )

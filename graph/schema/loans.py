@@ -15,13 +15,12 @@ from db import loans as db_loans
 from domain.allocation import days_past_due
 
 from ..context import Info
-from ..errors import InvalidArgument
 from ..resolvers import loans as resolvers
 from ..resolvers import network as network_resolvers
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
-from .money import Currency, Money, plain
+from .money import Currency, Money, MoneyInput, plain
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode
+from .relay import Connection, RowNode, node_keys
 
 if TYPE_CHECKING:
     from .groups import DateRange, Facilitator, Group, Member
@@ -328,23 +327,12 @@ class LoanFilter:
             programme_codes=tuple(self.programmes) if self.programmes is not None else None,
             statuses=tuple(self.statuses) if self.statuses is not None else None,
             cycles=tuple(self.cycles) if self.cycles is not None else None,
-            product_ids=(
-                tuple(_product_id(p) for p in self.products) if self.products is not None else None
-            ),
+            product_ids=(node_keys(self.products, "LoanProduct", "filter.products")),
             disbursed_from=span.from_ if span else None,
             disbursed_to=span.to if span else None,
             min_days_past_due=self.min_days_past_due,
             as_of=(self.as_of or date.today()) if self.min_days_past_due is not None else None,
         )
-
-
-def _product_id(global_id: relay.GlobalID) -> uuid.UUID:
-    try:
-        if global_id.type_name == "LoanProduct":
-            return uuid.UUID(global_id.node_id)
-    except ValueError:
-        pass
-    raise InvalidArgument("filter.products", f"{global_id} is not a loan product ID")
 
 
 @strawberry.type
@@ -371,19 +359,6 @@ class LoanQuery:
         self, info: Info, programmes: list[str] | None = None
     ) -> list[LoanProduct]:
         return await resolvers.loan_products(info, programmes)
-
-
-@strawberry.input(
-    description="An amount a client sends: an exact decimal and its ISO 4217 currency. The "
-    "amount must be greater than zero (NOT_POSITIVE), carry no more decimals than the currency "
-    "has (TOO_MANY_DECIMALS: none for XOF) and be in the currency the write expects, the loan's "
-    "or the account's, which is the programme's (WRONG_CURRENCY)."
-)
-class MoneyInput:
-    amount: Decimal = strawberry.field(
-        description='The amount, best sent as a string to stay exact, e.g. "100000".'
-    )
-    currency: str = strawberry.field(description="ISO 4217 code, e.g. XOF.")
 
 
 _RESULT_OR_NULL = "null if refused."

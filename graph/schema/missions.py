@@ -14,7 +14,6 @@ from db import missions as db_missions
 from domain import missions as rules
 
 from ..context import Info
-from ..errors import InvalidArgument
 from ..resolvers import missions as resolvers
 from ..resolvers import network as network_resolvers
 from .enums import (
@@ -26,7 +25,7 @@ from .enums import (
 )
 from .money import Money
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, parse_node_id
+from .relay import Connection, RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .groups import DateRange
@@ -35,22 +34,6 @@ if TYPE_CHECKING:
 _network = "graph.schema.network"
 _missions = "graph.schema.missions"
 _groups = "graph.schema.groups"
-
-
-def _tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
-    return tuple(values) if values is not None else None
-
-
-def _expert_ids(ids: list[relay.GlobalID] | None) -> tuple[uuid.UUID, ...] | None:
-    if ids is None:
-        return None
-    found = []
-    for global_id in ids:
-        node_id = parse_node_id(global_id.node_id)
-        if global_id.type_name != "Expert" or node_id is None:
-            raise InvalidArgument("filter.experts", f"expects Expert IDs, got {global_id}")
-        found.append(node_id)
-    return tuple(found)
 
 
 @strawberry.input(description="Narrows a list of missions. Omitted fields do not filter.")
@@ -83,13 +66,13 @@ class MissionFilter:
         planned = self.planned_between
         held = self.held_between
         return db_missions.MissionFilter(
-            programme_codes=_tuple(self.programmes),
-            country_codes=_tuple(self.countries),
-            domains=_tuple(self.domains),
-            expert_ids=_expert_ids(self.experts),
-            phases=_tuple(self.phases),
-            modes=_tuple(self.modes),
-            statuses=_tuple(self.statuses),
+            programme_codes=as_tuple(self.programmes),
+            country_codes=as_tuple(self.countries),
+            domains=as_tuple(self.domains),
+            expert_ids=node_keys(self.experts, "Expert", "filter.experts"),
+            phases=as_tuple(self.phases),
+            modes=as_tuple(self.modes),
+            statuses=as_tuple(self.statuses),
             planned_from=planned.from_ if planned else None,
             planned_to=planned.to if planned else None,
             held_from=held.from_ if held else None,
@@ -115,9 +98,9 @@ class RecommendationFilter:
     def to_db(self) -> db_missions.RecommendationFilter:
         due = self.due_between
         return db_missions.RecommendationFilter(
-            programme_codes=_tuple(self.programmes),
-            statuses=_tuple(self.statuses),
-            domains=_tuple(self.domains),
+            programme_codes=as_tuple(self.programmes),
+            statuses=as_tuple(self.statuses),
+            domains=as_tuple(self.domains),
             overdue_as_of=self.overdue_as_of,
             due_from=due.from_ if due else None,
             due_to=due.to if due else None,

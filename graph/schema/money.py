@@ -106,3 +106,16 @@ class Money:
             rate_kind=rate_kind,
             rate_month=row["month"],
         )
+
+
+@strawberry.input(
+    description="An amount a client sends: an exact decimal and its ISO 4217 currency. The "
+    "amount must be greater than zero (NOT_POSITIVE), carry no more decimals than the currency "
+    "has (TOO_MANY_DECIMALS: none for XOF) and be in the currency the write expects, the loan's "
+    "or the account's, which is the programme's (WRONG_CURRENCY)."
+)
+class MoneyInput:
+    amount: Decimal = strawberry.field(
+        description='The amount, best sent as a string to stay exact, e.g. "100000".'
+    )
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. XOF.")

@@ -101,6 +101,26 @@ def connection(
     )
 
 
+def as_tuple(values: list[Any] | None) -> tuple[Any, ...] | None:
+    """Filters hold tuples (hashable loader keys); None means the field did not filter."""
+    return tuple(values) if values is not None else None
+
+
+def node_keys(
+    ids: list[relay.GlobalID] | None, type_name: str, argument: str
+) -> tuple[uuid.UUID, ...] | None:
+    """The keys behind global IDs of one type; another type's ID is the client's mistake."""
+    if ids is None:
+        return None
+    found = []
+    for global_id in ids:
+        node_id = parse_node_id(global_id.node_id)
+        if global_id.type_name != type_name or node_id is None:
+            raise InvalidArgument(argument, f"expects {type_name} IDs, got {global_id}")
+        found.append(node_id)
+    return tuple(found)
+
+
 def parse_node_id(node_id: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(node_id)

@@ -16,13 +16,12 @@ from ..context import Info
 from ..resolvers import network as network_resolvers
 from ..resolvers import savings as resolvers
 from .enums import SavingsKind, SavingsTransactionKind
-from .money import Currency, Money
+from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Member
-    from .loans import MoneyInput
     from .network import Programme
 
 _network = "graph.schema.network"
@@ -150,7 +149,7 @@ _REPLAYED = "True when this is the first result of an earlier request with the s
 class SavingsDepositInput:
     member: relay.GlobalID = strawberry.field(description="The member saving.")
     kind: SavingsKind = strawberry.field(description="Which of her accounts: compulsory or not.")
-    amount: Annotated["MoneyInput", strawberry.lazy(_loans)] = strawberry.field(
+    amount: MoneyInput = strawberry.field(
         description="What she deposits, in the account's (programme's) currency."
     )
     occurred_on: date = strawberry.field(
@@ -172,7 +171,7 @@ class SavingsDepositInput:
 )
 class SavingsWithdrawInput:
     account: relay.GlobalID = strawberry.field(description="The account.")
-    amount: Annotated["MoneyInput", strawberry.lazy(_loans)] = strawberry.field(
+    amount: MoneyInput = strawberry.field(
         description="What she withdraws, in the account's currency."
     )
     occurred_on: date = strawberry.field(
