@@ -3,8 +3,8 @@ who sees it. Everyone else reads null, so a personal field is declared nullable.
 
 | viewer                                      | personal fields                          |
 |---------------------------------------------|------------------------------------------|
-| HEAD_OFFICE credential                      | yes, within its scope                    |
-| PROGRAMME_STAFF                             | yes, for its own programme's people      |
+| PROGRAMME_STAFF                             | yes, for its own programme's people only |
+| HEAD_OFFICE credential                      | no (null): head office needs aggregates  |
 | EXPERT                                      | no (null): she works on aggregates       |
 | INTEGRATOR                                  | no (null): read-only reporting           |
 | anonymous demo viewer (development mode)    | no (null): it is read-only               |
@@ -19,18 +19,13 @@ from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from db.scope import Scope
-from domain.enums import Role
 
 PERSONAL = "edm-personal-data"
-NOTE = "Personal data: null unless the viewer is head office or staff of the programme."
+NOTE = "Personal data: null unless the viewer is staff of the programme."
 
 
 def sees_personal_data(scope: Scope, programme_id: uuid.UUID) -> bool:
-    """Head office, and the staff of the person's own programme; never a read-only viewer."""
-    if scope.read_only:
-        return False
-    if scope.role is Role.HEAD_OFFICE:
-        return scope.allows(programme_id)
+    """Only the staff of the person's own programme (never head office or a read-only viewer)."""
     return scope.may_operate(programme_id)
 
 

@@ -241,7 +241,7 @@ async def test_a_member_reads_with_her_group_history_and_the_sessions_she_attend
             kind=TrainingKind.SOCIAL,
         )
 
-    body = await gql(MEMBER, {"id": gid("Member", m)})
+    body = await gql(MEMBER, {"id": gid("Member", m)}, programmes=p["code"])
 
     got = body["data"]["node"]
     assert got["id"] == gid("Member", m)
@@ -331,7 +331,7 @@ async def test_a_group_lists_its_current_members_and_its_whole_membership_histor
         await g.move(s, p["id"], leaving["id"], other["id"], date(2021, 1, 1))
         await g.training_session(s, p["id"], group["id"], fa["id"], [], topic="Saving")
 
-    body = await gql(GROUP, {"id": gid("Group", group)})
+    body = await gql(GROUP, {"id": gid("Group", group)}, programmes=p["code"])
 
     got = body["data"]["node"]
     assert got["id"] == gid("Group", group)
@@ -384,7 +384,7 @@ async def test_a_facilitator_reads_with_the_groups_she_facilitates(
         hers = [await g.group(s, p["id"], fa["id"]) for _ in range(2)]
         await g.group(s, p["id"], colleague["id"])
 
-    body = await gql(FACILITATOR, {"id": gid("Facilitator", fa)})
+    body = await gql(FACILITATOR, {"id": gid("Facilitator", fa)}, programmes=p["code"])
 
     got = body["data"]["node"]
     assert got["id"] == gid("Facilitator", fa)
@@ -417,7 +417,9 @@ async def test_a_training_session_reads_with_its_group_facilitator_and_attendees
             topic="Pricing",
         )
 
-    body = await gql(TRAINING_SESSION, {"id": gid("TrainingSession", session)})
+    body = await gql(
+        TRAINING_SESSION, {"id": gid("TrainingSession", session)}, programmes=p["code"]
+    )
 
     got = body["data"]["node"]
     assert got["id"] == gid("TrainingSession", session)
@@ -478,7 +480,7 @@ async def test_a_programme_lists_its_facilitators_groups_members_and_sessions(
         await g.member(s, p["id"], training["id"])
         await g.training_session(s, p["id"], training["id"], fa["id"], [man["id"]], topic="Rights")
 
-    body = await gql(PROGRAMME_LISTS, {"code": p["code"]})
+    body = await gql(PROGRAMME_LISTS, {"code": p["code"]}, programmes=p["code"])
 
     got = body["data"]["programme"]
     assert got["facilitators"] == {"totalCount": 1, "nodes": [{"lastName": fa["last_name"]}]}
@@ -507,8 +509,11 @@ async def test_top_level_lists_keep_to_the_programmes_asked_and_to_the_viewers_s
         "trainingSessions": {"totalCount": 1, "nodes": [{"topic": a["code"]}]},
     }
 
-    asked_for_a = await gql(TOP_LEVEL, {"programmes": [a["code"]]})
-    both_asked = await gql(TOP_LEVEL, {"programmes": [a["code"], b["code"]]})
+    staff_of_both = f"{a['code']},{b['code']}"  # names are personal: only staff read them
+    asked_for_a = await gql(TOP_LEVEL, {"programmes": [a["code"]]}, programmes=staff_of_both)
+    both_asked = await gql(
+        TOP_LEVEL, {"programmes": [a["code"], b["code"]]}, programmes=staff_of_both
+    )
     scoped_to_a = await gql(TOP_LEVEL, {"programmes": [a["code"], b["code"]]}, programmes=a["code"])
 
     assert asked_for_a == {"data": only_a}
@@ -578,10 +583,20 @@ async def test_members_filter_by_gender_activity_current_group_and_join_date(
         await g.move(s, p["id"], moved["id"], other["id"], date(2022, 1, 1))
     codes = [p["code"]]
 
-    men = await gql(MEMBERS, {"filter": {"programmes": codes, "genders": ["MALE"]}})
-    traders = await gql(MEMBERS, {"filter": {"programmes": codes, "activities": ["FISH_TRADING"]}})
+    staff = p["code"]  # names are personal: only the programme's staff read them
+
+    men = await gql(
+        MEMBERS, {"filter": {"programmes": codes, "genders": ["MALE"]}}, programmes=staff
+    )
+    traders = await gql(
+        MEMBERS,
+        {"filter": {"programmes": codes, "activities": ["FISH_TRADING"]}},
+        programmes=staff,
+    )
     now_in_other = await gql(
-        MEMBERS, {"filter": {"programmes": codes, "groups": [gid("Group", other)]}}
+        MEMBERS,
+        {"filter": {"programmes": codes, "groups": [gid("Group", other)]}},
+        programmes=staff,
     )
     joined_2021 = await gql(
         MEMBERS,
@@ -591,6 +606,7 @@ async def test_members_filter_by_gender_activity_current_group_and_join_date(
                 "joinedBetween": {"from": "2021-01-01", "to": "2021-12-31"},
             }
         },
+        programmes=staff,
     )
 
     assert names(men["data"]["members"], "lastName") == [man["last_name"]]
@@ -671,7 +687,7 @@ async def test_a_groups_members_page_forward_with_cursors(db: Database, gql: Gra
 
     pages, after = [], None
     while True:
-        body = await gql(GROUP_MEMBERS_PAGE, {"id": group_id, "after": after})
+        body = await gql(GROUP_MEMBERS_PAGE, {"id": group_id, "after": after}, programmes=p["code"])
         page = body["data"]["node"]["members"]
         pages.append(page)
         if not page["pageInfo"]["hasNextPage"]:

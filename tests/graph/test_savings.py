@@ -72,7 +72,7 @@ async def test_an_account_reads_with_its_member_balance_and_transactions(
             ],
         )
 
-    body = await gql(ACCOUNT, {"id": gid(account)})
+    body = await gql(ACCOUNT, {"id": gid(account)}, programmes=b["programme"]["code"])
 
     got = body["data"]["node"]
     assert got["id"] == gid(account)
