@@ -107,6 +107,9 @@ class Loan(Keyed, Base):
         CheckConstraint(
             "(status = 'WRITTEN_OFF') = (written_off_principal > 0)", name="written_off"
         ),
+        CheckConstraint(
+            "(status IN ('REPAID', 'WRITTEN_OFF')) = (closed_on IS NOT NULL)", name="closed_on"
+        ),
         # Portfolio-at-risk reads: active loans by programme and oldest unpaid due date.
         Index(
             "ix_loans_at_risk",
@@ -137,6 +140,11 @@ class Installment(Keyed, Base):
         CheckConstraint("number >= 1", name="number"),
         CheckConstraint("principal_due >= 0 AND interest_due >= 0", name="due"),
         CheckConstraint(
+            "(paid_on IS NOT NULL)"
+            " = (principal_paid = principal_due AND interest_paid = interest_due)",
+            name="paid_on",
+        ),
+        CheckConstraint(
             "principal_paid BETWEEN 0 AND principal_due AND interest_paid BETWEEN 0 AND interest_due",
             name="paid",
         ),
@@ -156,7 +164,7 @@ class Repayment(Keyed, Base):
     principal_part: Mapped[Amount]
     interest_part: Mapped[Amount]
     collected_by_id: Mapped[uuid.UUID | None] = mapped_column()
-    reverses_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repayments.id"), unique=True)
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (
@@ -171,4 +179,7 @@ class Repayment(Keyed, Base):
             name="allocation",
         ),
         CheckConstraint("(kind = 'REVERSAL') = (reverses_id IS NOT NULL)", name="reversal"),
+        # A reversal reverses an entry of the same loan.
+        UniqueConstraint("id", "loan_id"),
+        ForeignKeyConstraint(["reverses_id", "loan_id"], ["repayments.id", "repayments.loan_id"]),
     )
