@@ -13,7 +13,8 @@ import click
 
 from db import migrate
 from db.embedded import start as start_embedded
-from db.engine import create_engine
+from db.engine import Database, create_engine
+from db.indicators import refresh as refresh_indicators
 from domain.enums import Role
 
 from .settings import Settings
@@ -59,6 +60,8 @@ async def _seed(url: str, *, scale: bool, as_of: date, only_if_empty: bool) -> N
         click.echo(
             "Loaded: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()), err=True
         )
+        # The indicators' snapshots, so dashboards need not read the ledger.
+        await refresh_indicators(Database(engine), today=as_of, progress=_progress)
     finally:
         await engine.dispose()
 
@@ -108,6 +111,36 @@ def seed(scale: bool, as_of: object) -> None:
     with database(settings) as url:
         migrate.upgrade(url)
         asyncio.run(_seed(url, scale=scale, as_of=day, only_if_empty=False))
+
+
+@main.group()
+def indicators() -> None:
+    """The indicators' snapshots (month-end stocks, daily flows)."""
+
+
+@indicators.command(name="refresh")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Refresh up to the day before this date (default: today).",
+)
+def indicators_refresh(as_of: object) -> None:
+    """Bring the snapshots up to yesterday; run it daily (cron). Reads are right without it,
+    only slower for what the snapshots do not cover."""
+    day = as_of.date() if hasattr(as_of, "date") else date.today()
+
+    async def run(url: str) -> int:
+        engine = create_engine(url)
+        try:
+            return await refresh_indicators(Database(engine), today=day, progress=_progress)
+        finally:
+            await engine.dispose()
+
+    with database(Settings()) as url:
+        migrate.upgrade(url)
+        days = asyncio.run(run(url))
+    click.echo(f"Computed {days:,} programme-days.", err=True)
 
 
 @main.command(name="migrate")

@@ -4,6 +4,13 @@ from sqlalchemy import Index
 
 from .base import Base
 from .groups import Attendance, Facilitator, Group, GroupMembership, Member, TrainingSession
+from .indicators import (
+    IndicatorDay,
+    IndicatorMonth,
+    IndicatorOutreach,
+    IndicatorSavings,
+    IndicatorState,
+)
 from .loans import Installment, Loan, LoanProduct, Repayment
 from .missions import (
     Expert,
@@ -32,6 +39,11 @@ __all__ = [
     "Facilitator",
     "Group",
     "IdempotencyKey",
+    "IndicatorDay",
+    "IndicatorMonth",
+    "IndicatorOutreach",
+    "IndicatorSavings",
+    "IndicatorState",
     "GroupMembership",
     "Installment",
     "Loan",

@@ -1,0 +1,1219 @@
+"""Indicators in SQL: sums and counts per programme and currency, never rows into Python.
+
+Every figure family answers with rows of (programme_id, currency_code, key, columns named as
+domain.indicators.Sums): `key` is the day of a stock, or the first day of a flow's range.
+Three sources give the same rows:
+
+- derived state (loans.outstanding_principal and oldest_unpaid_due_on, kept by every write;
+  savings and outreach totals kept by triggers): stocks as of today, without the ledger;
+- the ledger (repayments and the schedules they pay, savings transactions, memberships):
+  stocks at the end of any day, flows over any range;
+- month-end snapshots (indicator_months), the ledger's figures computed by `refresh` and
+  valid up to indicator_state.valid_through (triggers pull it back on back-dated writes).
+
+`plan` decides, per programme and day or range, which source answers.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    FromClause,
+    Integer,
+    Numeric,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    delete,
+    distinct,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.enums import Gender, LoanStatus, RepaymentKind, SavingsTransactionKind
+from domain.indicators import (
+    PAR30_DAYS,
+    PAR90_DAYS,
+    RETENTION_DAYS,
+    month_end,
+    month_start,
+    months_between,
+)
+
+from .engine import Database
+from .models import (
+    Currency,
+    ExchangeRate,
+    Group,
+    GroupMembership,
+    Installment,
+    Loan,
+    Member,
+    Programme,
+    Repayment,
+    SavingsAccount,
+    SavingsTransaction,
+)
+from .models.indicators import (
+    IndicatorDay,
+    IndicatorMonth,
+    IndicatorOutreach,
+    IndicatorSavings,
+    IndicatorState,
+)
+from .network import in_programmes
+from .scope import Scope
+
+loans = Loan.__table__
+installments = Installment.__table__
+repayments = Repayment.__table__
+accounts = SavingsAccount.__table__
+transactions = SavingsTransaction.__table__
+memberships = GroupMembership.__table__
+groups = Group.__table__
+members = Member.__table__
+programmes = Programme.__table__
+months_table = IndicatorMonth.__table__
+days_table = IndicatorDay.__table__
+savings_table = IndicatorSavings.__table__
+outreach_table = IndicatorOutreach.__table__
+state = IndicatorState.__table__
+rates = ExchangeRate.__table__
+
+# Must match the triggers of migration 0004: a refresh holds it exclusively per programme,
+# a write that lands on a covered day holds it shared.
+REFRESH_LOCK = 7452
+
+LOAN_STOCKS = (
+    "gross_loan_portfolio",
+    "active_loans",
+    "active_borrowers",
+    "first_cycle_borrowers",
+    "portfolio_at_risk_30",
+    "portfolio_at_risk_90",
+)
+SAVINGS_STOCKS = ("savings_balance", "active_depositors")
+OUTREACH_STOCKS = ("active_members", "women_members", "active_groups")
+LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_amount")
+REPAYMENT_FLOWS = ("amount_due", "amount_received_on_time")
+RETENTION = ("loans_repaid", "borrowers_retained")
+
+Key = tuple[uuid.UUID, date]  # a programme and a day
+Range = tuple[uuid.UUID, date, date]  # a programme and a range of days, both included
+
+
+# Which programmes -----------------------------------------------------------------------------
+
+
+async def selected_programmes(
+    session: AsyncSession, scope: Scope, codes: Sequence[str] | None
+) -> list[RowMapping]:
+    """The programmes in scope (and among `codes` if given), with how far their snapshots go."""
+    stmt = (
+        select(
+            programmes.c.id,
+            programmes.c.code,
+            programmes.c.country_code,
+            programmes.c.currency_code,
+            state.c.valid_through,
+            state.c.retention_valid_through,
+        )
+        .outerjoin(state, state.c.programme_id == programmes.c.id)
+        .where(scope.where(programmes.c.id))
+        .order_by(programmes.c.code)
+    )
+    if codes is not None:
+        stmt = stmt.where(in_programmes(programmes.c.id, codes))
+    return list((await session.execute(stmt)).mappings())
+
+
+# Statements and their inputs ------------------------------------------------------------------
+#
+# Each family's statement is built once per scope and shape (functools.cache) with bound
+# parameters, so a request spends no time building SQL: only the parameters change.
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A cached statement and the parameters of one execution."""
+
+    statement: Select[Any]
+    params: dict[str, Any]
+
+
+def _keys() -> FromClause:
+    """The (programme, day) keys given as the parameters `key_programmes` and `key_days`."""
+    return (
+        func.unnest(
+            bindparam("key_programmes", type_=ARRAY(Uuid())),
+            bindparam("key_days", type_=ARRAY(Date())),
+        )
+        .table_valued(column("programme_id", Uuid()), column("day", Date()))
+        .render_derived(name="keys")
+    )
+
+
+def _key_params(keys: Sequence[Key]) -> dict[str, Any]:
+    return {"key_programmes": [k[0] for k in keys], "key_days": [k[1] for k in keys]}
+
+
+def _ranges() -> FromClause:
+    """The (programme, first day, last day) ranges given as parameters `range_*`."""
+    return (
+        func.unnest(
+            bindparam("range_programmes", type_=ARRAY(Uuid())),
+            bindparam("range_first_days", type_=ARRAY(Date())),
+            bindparam("range_last_days", type_=ARRAY(Date())),
+        )
+        .table_valued(
+            column("programme_id", Uuid()), column("first_day", Date()), column("last_day", Date())
+        )
+        .render_derived(name="ranges")
+    )
+
+
+def _range_params(ranges: Sequence[Range]) -> dict[str, Any]:
+    return {
+        "range_programmes": [r[0] for r in ranges],
+        "range_first_days": [r[1] for r in ranges],
+        "range_last_days": [r[2] for r in ranges],
+    }
+
+
+def _today_params(codes: Sequence[str] | None, today: date) -> dict[str, Any]:
+    return {"today": today} | ({"codes": list(codes)} if codes is not None else {})
+
+
+TODAY = bindparam("today", type_=Date())
+
+
+def _among(column: Any, filtered: bool) -> Any:
+    """A programme_id column among the programmes of the `codes` parameter, if `filtered`."""
+    if not filtered:
+        return true()
+    return column.in_(
+        select(programmes.c.id).where(programmes.c.code.in_(bindparam("codes", expanding=True)))
+    )
+
+
+# Loan stocks: GLP, borrowers, PAR ----------------------------------------------------------
+
+
+def _loan_stocks(loans_at: Any) -> Select[Any]:
+    """The aggregates over loans outstanding at the end of a day (`loans_at`: programme_id,
+    currency_code, key, member_id, cycle, outstanding, oldest), whichever source gives their
+    state. A borrower counts once; at risk: the oldest unpaid installment more than N days
+    late, i.e. due before key - N."""
+    s = loans_at.c
+    return select(
+        s.programme_id,
+        s.currency_code,
+        s.key,
+        func.coalesce(func.sum(s.outstanding), 0).label("gross_loan_portfolio"),
+        func.count().label("active_loans"),
+        func.count(distinct(s.member_id)).label("active_borrowers"),
+        func.count(distinct(s.member_id)).filter(s.cycle == 1).label("first_cycle_borrowers"),
+        func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR30_DAYS), 0).label(
+            "portfolio_at_risk_30"
+        ),
+        func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR90_DAYS), 0).label(
+            "portfolio_at_risk_90"
+        ),
+    ).group_by(s.programme_id, s.currency_code, s.key)
+
+
+def loan_stocks_today(scope: Scope, codes: Sequence[str] | None, today: date) -> Query:
+    """From the loans' derived state (index-only, ix_loans_active_portfolio): the active loans
+    are those outstanding today."""
+    return Query(_loan_stocks_today(scope, codes is not None), _today_params(codes, today))
+
+
+@cache
+def _loan_stocks_today(scope: Scope, filtered: bool) -> Select[Any]:
+    active = (
+        select(
+            loans.c.programme_id,
+            loans.c.currency_code,
+            TODAY.label("key"),
+            loans.c.member_id,
+            loans.c.cycle,
+            loans.c.outstanding_principal.label("outstanding"),
+            loans.c.oldest_unpaid_due_on.label("oldest"),
+        )
+        .where(
+            loans.c.status == LoanStatus.ACTIVE,
+            _among(loans.c.programme_id, filtered),
+            scope.where(loans.c.programme_id),
+        )
+        .subquery("active")
+    )
+    return _loan_stocks(active)
+
+
+def _standing(r: Any) -> Any:
+    """A repayment not reversed (a reversal corrects the ledger as of the repayment's day)."""
+    reversal = repayments.alias("reversal")
+    return and_(
+        r.c.kind == RepaymentKind.REPAYMENT,
+        ~exists().where(reversal.c.reverses_id == r.c.id, reversal.c.reverses_id.is_not(None)),
+    )
+
+
+def _key_sets() -> Any:
+    """Each programme's key days as a sorted array: width_bucket finds a day's position in it."""
+    k = _keys()
+    return (
+        select(
+            k.c.programme_id,
+            func.array_agg(aggregate_order_by(k.c.day, k.c.day), type_=ARRAY(Date())).label("days"),
+        )
+        .group_by(k.c.programme_id)
+        .cte("key_sets")
+    )
+
+
+def loan_stocks_at(scope: Scope, keys: Sequence[Key]) -> Query:
+    """From the ledger: for each loan outstanding at the end of a key day, its standing
+    repayments up to that day poured into its schedule, oldest installment first, interest
+    then principal (the allocation rule, domain.allocation), give its principal paid and its
+    oldest unpaid installment then.
+
+    Set-based whatever the number of days: a loan's key days are a run of positions in its
+    programme's sorted days, a repayment counts from the first key day on or after it, and
+    the installment the total paid has reached is found by width_bucket in the schedule's
+    running totals."""
+    return Query(_loan_stocks_at(scope), _key_params(keys))
+
+
+@cache
+def _loan_stocks_at(scope: Scope) -> Select[Any]:
+    key_sets = _key_sets()
+    days = key_sets.c.days
+    count = func.cardinality(days)
+    position = (
+        func.generate_series(
+            func.width_bucket(loans.c.disbursed_on - 1, days) + 1,
+            case(
+                (loans.c.closed_on.is_(None), count),
+                else_=func.width_bucket(loans.c.closed_on - 1, days),
+            ),
+        )
+        .table_valued(column("i", Integer()))
+        .render_derived(name="position")
+    )
+    pairs = (
+        select(
+            loans.c.id,
+            loans.c.programme_id,
+            loans.c.currency_code,
+            loans.c.member_id,
+            loans.c.cycle,
+            loans.c.principal,
+            position.c.i,
+            days[position.c.i].label("day"),
+        )
+        .select_from(key_sets)
+        .join(
+            loans,
+            and_(
+                loans.c.programme_id == key_sets.c.programme_id,
+                loans.c.disbursed_on <= days[count],
+                or_(loans.c.closed_on.is_(None), loans.c.closed_on > days[1]),
+            ),
+        )
+        .join(position, true())
+        .where(scope.where(loans.c.programme_id))
+        .cte("pairs")
+    )
+    r = repayments.alias("r")
+    bucket = func.width_bucket(r.c.paid_on - 1, days) + 1
+    payments = (
+        select(r.c.loan_id, bucket.label("i"), func.sum(r.c.amount).label("amount"))
+        .select_from(r)
+        .join(key_sets, key_sets.c.programme_id == r.c.programme_id)
+        .where(
+            _standing(r),
+            r.c.paid_on <= days[count],
+            r.c.loan_id.in_(select(pairs.c.id)),
+            scope.where(r.c.programme_id),
+        )
+        .group_by(r.c.loan_id, bucket)
+        .subquery("payments")
+    )
+    i = installments
+    lines = (
+        select(
+            i.c.loan_id,
+            i.c.number,
+            i.c.due_on,
+            i.c.principal_due,
+            i.c.interest_due,
+            func.sum(i.c.principal_due + i.c.interest_due)
+            .over(partition_by=i.c.loan_id, order_by=i.c.number)
+            .label("due_through"),
+            func.sum(i.c.principal_due)
+            .over(partition_by=i.c.loan_id, order_by=i.c.number)
+            .label("principal_through"),
+        )
+        .where(i.c.loan_id.in_(select(pairs.c.id)))
+        .subquery("lines")
+    )
+
+    def in_order(col: Any, type_: Any) -> Any:
+        return func.array_agg(aggregate_order_by(col, lines.c.number), type_=ARRAY(type_))
+
+    schedules = (
+        select(
+            lines.c.loan_id,
+            in_order(lines.c.due_on, Date()).label("due_on"),
+            in_order(lines.c.principal_due, Numeric()).label("principal_due"),
+            in_order(lines.c.interest_due, Numeric()).label("interest_due"),
+            in_order(lines.c.due_through, Numeric()).label("due_through"),
+            in_order(lines.c.principal_through, Numeric()).label("principal_through"),
+        )
+        .group_by(lines.c.loan_id)
+        .subquery("schedules")
+    )
+    paid = (
+        func.sum(func.coalesce(payments.c.amount, 0))
+        .over(partition_by=pairs.c.id, order_by=pairs.c.i)
+        .label("paid")
+    )
+    with_paid = (
+        select(pairs, paid)
+        .select_from(pairs)
+        .outerjoin(payments, and_(payments.c.loan_id == pairs.c.id, payments.c.i == pairs.c.i))
+        .subquery("with_paid")
+    )
+    sc = schedules.c
+    placed = (
+        select(
+            with_paid,
+            sc.due_on,
+            sc.principal_due,
+            sc.interest_due,
+            sc.due_through,
+            sc.principal_through,
+            # How many installments the total paid has settled.
+            func.width_bucket(with_paid.c.paid, sc.due_through).label("settled"),
+        )
+        .select_from(with_paid)
+        .outerjoin(schedules, sc.loan_id == with_paid.c.id)
+        .subquery("placed")
+    )
+    p = placed.c
+    nxt = p.settled + 1
+    principal_paid = func.coalesce(p.principal_through[p.settled], 0) + case(
+        (
+            p.settled < func.cardinality(p.due_through),
+            func.least(
+                p.principal_due[nxt],
+                func.greatest(
+                    0, p.paid - func.coalesce(p.due_through[p.settled], 0) - p.interest_due[nxt]
+                ),
+            ),
+        ),
+        else_=0,
+    )
+    state = select(
+        p.programme_id,
+        p.currency_code,
+        p.day.label("key"),
+        p.member_id,
+        p.cycle,
+        (p.principal - principal_paid).label("outstanding"),
+        p.due_on[nxt].label("oldest"),
+    ).subquery("loans_at")
+    return _loan_stocks(state)
+
+
+# Savings: balances and depositors ---------------------------------------------------------
+
+
+def savings_now(scope: Scope, codes: Sequence[str] | None, today: date) -> Query:
+    """From the running totals the savings accounts' triggers keep (indicator_savings)."""
+    return Query(_savings_now(scope, codes is not None), _today_params(codes, today))
+
+
+@cache
+def _savings_now(scope: Scope, filtered: bool) -> Select[Any]:
+    t = savings_table
+    return select(
+        t.c.programme_id,
+        t.c.currency_code,
+        TODAY.label("key"),
+        t.c.savings_balance,
+        t.c.active_depositors,
+    ).where(_among(t.c.programme_id, filtered), scope.where(t.c.programme_id))
+
+
+def savings_at(scope: Scope, keys: Sequence[Key]) -> Query:
+    """From the transactions: each member's balance after each day she moved money gives the
+    change it made to the total and to the count of depositors; a day's figures are the sums
+    of the changes up to it."""
+    return Query(_savings_at(scope), _key_params(keys))
+
+
+@cache
+def _savings_at(scope: Scope) -> Select[Any]:
+    key_sets = _key_sets()
+    t, a = transactions, accounts
+    signed = case((t.c.kind == SavingsTransactionKind.WITHDRAWAL, -t.c.amount), else_=t.c.amount)
+    daily = (
+        select(
+            t.c.programme_id,
+            a.c.currency_code,
+            a.c.member_id,
+            t.c.occurred_on,
+            func.sum(signed).label("net"),
+        )
+        .join(a, a.c.id == t.c.account_id)
+        .where(
+            t.c.programme_id.in_(select(key_sets.c.programme_id)),
+            scope.where(t.c.programme_id),
+        )
+        .group_by(t.c.programme_id, a.c.currency_code, a.c.member_id, t.c.occurred_on)
+        .subquery("daily")
+    )
+    after = (
+        func.sum(daily.c.net)
+        .over(
+            partition_by=(daily.c.programme_id, daily.c.currency_code, daily.c.member_id),
+            order_by=daily.c.occurred_on,
+        )
+        .label("balance")
+    )
+    running = select(daily, after).subquery("running")
+    became = case((running.c.balance > 0, 1), else_=0) - case(
+        (running.c.balance - running.c.net > 0, 1), else_=0
+    )
+    changes = select(
+        running.c.programme_id,
+        running.c.currency_code,
+        running.c.occurred_on.label("day"),
+        running.c.net.label("savings_balance"),
+        became.label("active_depositors"),
+    ).subquery("changes")
+    return _totals_at_keys(key_sets, changes, SAVINGS_STOCKS)
+
+
+def _totals_at_keys(key_sets: Any, changes: Any, columns: Sequence[str]) -> Select[Any]:
+    """Running totals at each key day of `changes` (programme_id, currency_code, day, columns):
+    each change counts from the first key day on or after it."""
+    days = key_sets.c.days
+    count = func.cardinality(days)
+    c = changes.c
+    position = func.width_bucket(c.day - 1, days) + 1
+    bucketed = (
+        select(
+            c.programme_id,
+            c.currency_code,
+            position.label("i"),
+            *(func.sum(c[name]).label(name) for name in columns),
+        )
+        .join(key_sets, key_sets.c.programme_id == c.programme_id)
+        .where(c.day <= days[count])
+        .group_by(c.programme_id, c.currency_code, position)
+        .cte("bucketed")
+    )
+    b = bucketed.c
+    series = select(b.programme_id, b.currency_code).distinct().subquery("series")
+    i = (
+        func.generate_series(1, count)
+        .table_valued(column("i", Integer()))
+        .render_derived(name="position")
+    )
+    every = (
+        select(series.c.programme_id, series.c.currency_code, days, i.c.i)
+        .select_from(series)
+        .join(key_sets, key_sets.c.programme_id == series.c.programme_id)
+        .join(i, true())
+        .subquery("every")
+    )
+    e = every.c
+    return (
+        select(
+            e.programme_id,
+            e.currency_code,
+            e.days[e.i].label("key"),
+            *(
+                func.sum(func.coalesce(b[name], 0))
+                .over(partition_by=(e.programme_id, e.currency_code), order_by=e.i)
+                .label(name)
+                for name in columns
+            ),
+        )
+        .select_from(every)
+        .outerjoin(
+            bucketed,
+            and_(b.programme_id == e.programme_id, b.currency_code == e.currency_code, b.i == e.i),
+        )
+    )
+
+
+# Outreach: members, women, groups --------------------------------------------------------
+
+
+def outreach_at(scope: Scope, keys: Sequence[Key]) -> Query:
+    """Members in a group at the end of the day (the group formed and not closed by then),
+    and groups formed and not closed: each membership and group counts from its first day to
+    the day before its end, so a day's counts are the sums of the changes up to it. Counted
+    on the row of the programme's own currency."""
+    return Query(_outreach_at(scope), _key_params(keys))
+
+
+@cache
+def _outreach_at(scope: Scope) -> Select[Any]:
+    key_sets = _key_sets()
+    m, g, gm = members, groups, memberships
+    wanted = gm.c.programme_id.in_(select(key_sets.c.programme_id))
+    spans = (
+        select(
+            gm.c.programme_id,
+            case((m.c.gender == Gender.FEMALE, 1), else_=0).label("woman"),
+            func.greatest(gm.c.joined_on, g.c.formed_on).label("since"),
+            func.least(gm.c.left_on, g.c.closed_on).label("until"),
+        )
+        .join(g, g.c.id == gm.c.group_id)
+        .join(m, m.c.id == gm.c.member_id)
+        .where(wanted, scope.where(gm.c.programme_id))
+        .cte("spans")
+    )
+    counted = or_(spans.c.until.is_(None), spans.c.until > spans.c.since)
+    zero, one = literal(0), literal(1)
+    closed = and_(g.c.closed_on.is_not(None), g.c.closed_on > g.c.formed_on)
+    in_scope = and_(
+        g.c.programme_id.in_(select(key_sets.c.programme_id)), scope.where(g.c.programme_id)
+    )
+    events = union_all(
+        select(spans.c.programme_id, spans.c.since, one, spans.c.woman, zero).where(counted),
+        select(spans.c.programme_id, spans.c.until, -one, -spans.c.woman, zero).where(
+            spans.c.until > spans.c.since
+        ),
+        select(g.c.programme_id, g.c.formed_on, zero, zero, one).where(in_scope),
+        select(g.c.programme_id, g.c.closed_on, zero, zero, -one).where(in_scope, closed),
+    ).subquery("events")
+    programme_id, day, *values = events.c
+    changes = (
+        select(
+            programme_id.label("programme_id"),
+            programmes.c.currency_code,
+            day.label("day"),
+            *(v.label(name) for v, name in zip(values, OUTREACH_STOCKS, strict=True)),
+        )
+        .join(programmes, programmes.c.id == programme_id)
+        .subquery("changes")
+    )
+    return _totals_at_keys(key_sets, changes, OUTREACH_STOCKS)
+
+
+def outreach_now(scope: Scope, codes: Sequence[str] | None, today: date) -> Query:
+    """From the running totals the memberships', groups' and members' triggers keep
+    (indicator_outreach): open memberships of groups not closed, and those groups."""
+    return Query(_outreach_now(scope, codes is not None), _today_params(codes, today))
+
+
+@cache
+def _outreach_now(scope: Scope, filtered: bool) -> Select[Any]:
+    t = outreach_table
+    return (
+        select(
+            t.c.programme_id,
+            programmes.c.currency_code,
+            TODAY.label("key"),
+            t.c.active_members,
+            t.c.women_members,
+            t.c.active_groups,
+        )
+        .join(programmes, programmes.c.id == t.c.programme_id)
+        .where(_among(t.c.programme_id, filtered), scope.where(t.c.programme_id))
+    )
+
+
+# Flows over ranges -------------------------------------------------------------------------
+
+
+def _in_range(column: Any, rg: Any) -> Any:
+    return and_(column >= rg.c.first_day, column <= rg.c.last_day)
+
+
+def _per_range(rg: Any, aggregated: Select[Any], name: str, by_day: bool) -> Select[Any]:
+    """`aggregated` (per currency, and per day if `by_day`, correlated to a range) as a LATERAL
+    per range: grouped, it cannot be flattened into a join, so each range reads just its index
+    range. The key is the range's first day (with its last day), or the day."""
+    rows = aggregated.lateral(name)
+    keys = [rows.c.key] if by_day else [rg.c.first_day.label("key"), rg.c.last_day]
+    values = [c for c in rows.c if c.key != "key"]
+    return select(rg.c.programme_id, *keys, *values).select_from(rg).join(rows, true())
+
+
+def _grouped(columns: list[Any], day: Any, by_day: bool) -> tuple[list[Any], list[Any]]:
+    """Columns and GROUP BY of a flow's inner select (its first column is the currency), and
+    the day as `key` if asked."""
+    if by_day:
+        return [*columns, day.label("key")], [columns[0], day]
+    return columns, [columns[0]]
+
+
+def loan_flows(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
+    """Loans disbursed in each range (count, principal), and written off (count, principal
+    written off; the write-off's day is the loan's closed_on)."""
+    return Query(_loan_flows(scope, by_day), _range_params(ranges))
+
+
+@cache
+def _loan_flows(scope: Scope, by_day: bool) -> Select[Any]:
+    rg = _ranges()
+    mine = and_(loans.c.programme_id == rg.c.programme_id, scope.where(loans.c.programme_id))
+    zero = literal(0)
+    parts = []
+    for name, day, condition, values in (
+        (
+            "disbursed",
+            loans.c.disbursed_on,
+            true(),
+            [func.count(), func.sum(loans.c.principal), zero, zero],
+        ),
+        (
+            "written_off",
+            loans.c.closed_on,
+            loans.c.status == LoanStatus.WRITTEN_OFF,
+            [zero, zero, func.count(), func.sum(loans.c.written_off_principal)],
+        ),
+    ):
+        labelled = [v.label(n) for v, n in zip(values, LOAN_FLOWS, strict=True)]
+        columns, group = _grouped([loans.c.currency_code, *labelled], day, by_day)
+        inner = select(*columns).where(mine, condition, _in_range(day, rg)).group_by(*group)
+        parts.append(_per_range(rg, inner, name, by_day))
+    both = union_all(*parts).subquery("flows")
+    keys = [both.c.key] if by_day else [both.c.key, both.c.last_day]
+    return select(
+        both.c.programme_id,
+        both.c.currency_code,
+        *keys,
+        *(func.sum(both.c[name]).label(name) for name in LOAN_FLOWS),
+    ).group_by(both.c.programme_id, both.c.currency_code, *keys)
+
+
+def repayment_flows(
+    scope: Scope,
+    ranges: Sequence[Range],
+    *,
+    today: date | None = None,
+    trust_settled_dates: bool = True,
+    by_day: bool = False,
+) -> Query:
+    """For the installments due in each range: the amount due, and the amount received by each
+    one's due date: the loan's standing repayments up to that day poured into its schedule
+    (as in `loan_stocks_at`). Installments of a loan written off before they fell due are not
+    due.
+
+    Derived state spares the ledger for most installments (tests check both ways agree): one
+    settled by its due date (installments.paid_on) got all of it; one due `today` or later
+    got what it has been paid so far, since no repayment is dated after today."""
+    stmt = _repayment_flows(scope, today is not None, trust_settled_dates, by_day)
+    return Query(stmt, _range_params(ranges) | ({"today": today} if today else {}))
+
+
+@cache
+def _repayment_flows(
+    scope: Scope, today: bool, trust_settled_dates: bool, by_day: bool
+) -> Select[Any]:
+    rg = _ranges()
+    i = installments
+    r, earlier = repayments.alias("r"), installments.alias("earlier")
+    total = i.c.principal_due + i.c.interest_due
+    paid_by_due = (
+        select(func.coalesce(func.sum(r.c.amount), 0))
+        .where(r.c.loan_id == i.c.loan_id, r.c.paid_on <= i.c.due_on, _standing(r))
+        .scalar_subquery()
+    )
+    due_before = (
+        select(func.coalesce(func.sum(earlier.c.principal_due + earlier.c.interest_due), 0))
+        .where(earlier.c.loan_id == i.c.loan_id, earlier.c.number < i.c.number)
+        .scalar_subquery()
+    )
+    received: Any = func.least(total, func.greatest(0, paid_by_due - due_before))
+    if trust_settled_dates:
+        shortcuts: list[tuple[Any, Any]] = [(i.c.paid_on <= i.c.due_on, total)]
+        if today:
+            shortcuts.append((i.c.due_on >= TODAY, i.c.principal_paid + i.c.interest_paid))
+        received = case(*shortcuts, else_=received)
+    labelled = [
+        func.sum(total).label("amount_due"),
+        func.sum(received).label("amount_received_on_time"),
+    ]
+    columns, group = _grouped([loans.c.currency_code, *labelled], i.c.due_on, by_day)
+    due = (
+        select(*columns)
+        .select_from(i)
+        .join(loans, loans.c.id == i.c.loan_id)
+        .where(
+            i.c.programme_id == rg.c.programme_id,
+            _in_range(i.c.due_on, rg),
+            not_(and_(loans.c.status == LoanStatus.WRITTEN_OFF, loans.c.closed_on < i.c.due_on)),
+            scope.where(i.c.programme_id),
+        )
+        .group_by(*group)
+    )
+    return _per_range(rg, due, "due", by_day)
+
+
+def retention(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
+    """Loans repaid in full in each range, and those whose borrower took a next loan (disbursed
+    after it) within RETENTION_DAYS of repaying it."""
+    return Query(_retention(scope, by_day), _range_params(ranges))
+
+
+@cache
+def _retention(scope: Scope, by_day: bool) -> Select[Any]:
+    rg = _ranges()
+    following = loans.alias("next_loan")
+    took_next = exists().where(
+        following.c.member_id == loans.c.member_id,
+        following.c.disbursed_on > loans.c.disbursed_on,
+        following.c.disbursed_on <= loans.c.closed_on + RETENTION_DAYS,
+    )
+    labelled = [
+        func.count().label("loans_repaid"),
+        func.sum(case((took_next, 1), else_=0)).label("borrowers_retained"),
+    ]
+    columns, group = _grouped([loans.c.currency_code, *labelled], loans.c.closed_on, by_day)
+    repaid = (
+        select(*columns)
+        .where(
+            loans.c.programme_id == rg.c.programme_id,
+            _in_range(loans.c.closed_on, rg),
+            loans.c.status == LoanStatus.REPAID,
+            scope.where(loans.c.programme_id),
+        )
+        .group_by(*group)
+    )
+    return _per_range(rg, repaid, "repaid", by_day)
+
+
+# Snapshots -------------------------------------------------------------------------------
+
+
+def month_snapshots(scope: Scope, keys: Sequence[Key]) -> Query:
+    """The month-end stocks of the (programme, month's first day) keys; `key` is the month."""
+    return Query(_month_snapshots(scope), _key_params(keys))
+
+
+@cache
+def _month_snapshots(scope: Scope) -> Select[Any]:
+    k = _keys()
+    m = months_table
+    return (
+        select(m, m.c.month.label("key"))
+        .select_from(k)
+        .join(m, and_(m.c.programme_id == k.c.programme_id, m.c.month == k.c.day))
+        .where(scope.where(m.c.programme_id))
+    )
+
+
+def day_snapshots(scope: Scope, ranges: Sequence[Range], columns: tuple[str, ...]) -> Query:
+    """The daily flows' `columns` summed over each range; `key` is the range's first day."""
+    return Query(_day_snapshots(scope, columns), _range_params(ranges))
+
+
+@cache
+def _day_snapshots(scope: Scope, columns: tuple[str, ...]) -> Select[Any]:
+    rg = _ranges()
+    d = days_table
+    summed = (
+        select(d.c.currency_code, *(func.sum(d.c[name]).label(name) for name in columns))
+        .where(
+            d.c.programme_id == rg.c.programme_id,
+            _in_range(d.c.day, rg),
+            scope.where(d.c.programme_id),
+        )
+        .group_by(d.c.currency_code)
+    )
+    return _per_range(rg, summed, "days", by_day=False)
+
+
+async def rows(session: AsyncSession, query: Query) -> list[RowMapping]:
+    return list((await session.execute(query.statement, query.params)).mappings())
+
+
+# Rates -----------------------------------------------------------------------------------
+
+
+async def rates_in_force(session: AsyncSession, months: Sequence[date]) -> list[RowMapping]:
+    """For every currency and each month, the rates of that month or, if none yet, of the
+    latest month before it."""
+    return await rows(session, Query(_rates_in_force(), {"months": sorted(set(months))}))
+
+
+@cache
+def _rates_in_force() -> Select[Any]:
+    wanted = (
+        func.unnest(bindparam("months", type_=ARRAY(Date())))
+        .table_valued(column("month", Date()))
+        .render_derived(name="wanted")
+    )
+    c = Currency.__table__
+    latest = (
+        select(rates.c.month, rates.c.closing_rate, rates.c.average_rate)
+        .where(rates.c.currency_code == c.c.code, rates.c.month <= wanted.c.month)
+        .order_by(rates.c.month.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    return (
+        select(
+            c.c.code.label("currency_code"),
+            wanted.c.month.label("wanted_month"),
+            latest.c.month,
+            latest.c.closing_rate,
+            latest.c.average_rate,
+        )
+        .select_from(c)
+        .join(wanted, true())
+        .join(latest, true())
+    )
+
+
+# The plan: which source answers what -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What a programme's snapshots hold: the stocks of month ends and the flows of days up to
+    `valid_through`, the retention counts of days up to `retention_valid_through`."""
+
+    valid_through: date | None = None
+    retention_valid_through: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What one report asks: stocks at the end of `as_of`, flows over [first_day, last_day]
+    (not after today), and the GLP at `glp_days` (for the period's average GLP)."""
+
+    as_of: date
+    first_day: date
+    last_day: date
+    glp_days: tuple[date, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Part of a period: days the snapshots cover, or days the ledger answers."""
+
+    first_day: date
+    last_day: date
+    snapshot: bool
+
+
+def pieces(first_day: date, last_day: date, covered_through: date | None) -> list[Piece]:
+    """[first_day, last_day] as the days up to `covered_through`, then the days after it."""
+    if first_day > last_day:
+        return []
+    if covered_through is None or covered_through < first_day:
+        return [Piece(first_day, last_day, snapshot=False)]
+    if covered_through >= last_day:
+        return [Piece(first_day, last_day, snapshot=True)]
+    return [
+        Piece(first_day, covered_through, snapshot=True),
+        Piece(covered_through + timedelta(days=1), last_day, snapshot=False),
+    ]
+
+
+def retention_days(window: Window, today: date) -> tuple[date, date]:
+    """The repayments whose retention a window counts: in its period, and RETENTION_DAYS
+    over by today (before that, a next loan may still come)."""
+    return window.first_day, min(window.last_day, today - timedelta(days=RETENTION_DAYS + 1))
+
+
+class Source:
+    LIVE = "live"  # derived state, today
+    SNAPSHOT = "snapshot"
+    LEDGER = "ledger"
+
+
+def stock_source(day: date, today: date, coverage: Coverage) -> str:
+    if day == today:
+        return Source.LIVE
+    covered = coverage.valid_through
+    if day == month_end(day) and covered is not None and day <= covered:
+        return Source.SNAPSHOT
+    return Source.LEDGER
+
+
+@dataclass
+class Plan:
+    """The ranges and days a set of windows needs, per programme and source."""
+
+    today: date
+    snapshot_months: set[Key] = field(default_factory=set)
+    ledger_days: set[Key] = field(default_factory=set)
+    ledger_glp_days: set[Key] = field(default_factory=set)
+    snapshot_flows: set[Range] = field(default_factory=set)
+    ledger_flows: set[Range] = field(default_factory=set)
+    snapshot_retention: set[Range] = field(default_factory=set)
+    ledger_retention: set[Range] = field(default_factory=set)
+
+
+def needs_live(windows: Sequence[Window], today: date) -> bool:
+    """Whether some stock is asked as of today (from derived state: `live_statements`)."""
+    return any(w.as_of == today or today in w.glp_days for w in windows)
+
+
+def live_statements(scope: Scope, codes: Sequence[str] | None, today: date) -> dict[str, Query]:
+    """The stocks as of today: they need no plan, so they can start at once."""
+    return {
+        "loan_stocks_today": loan_stocks_today(scope, codes, today),
+        "savings_now": savings_now(scope, codes, today),
+        "outreach_now": outreach_now(scope, codes, today),
+    }
+
+
+def plan(windows: Sequence[Window], coverage: dict[uuid.UUID, Coverage], today: date) -> Plan:
+    """What the snapshots and the ledger must answer, per programme (the rest is live)."""
+    p = Plan(today)
+    for pid, cover in coverage.items():
+        for w in windows:
+            for day, glp_only in [(w.as_of, False), *((d, True) for d in w.glp_days)]:
+                source = stock_source(day, today, cover)
+                if source == Source.LIVE:
+                    continue
+                if source == Source.SNAPSHOT:
+                    p.snapshot_months.add((pid, month_start(day)))
+                else:
+                    (p.ledger_glp_days if glp_only else p.ledger_days).add((pid, day))
+            for piece in pieces(w.first_day, w.last_day, cover.valid_through):
+                into = p.snapshot_flows if piece.snapshot else p.ledger_flows
+                into.add((pid, piece.first_day, piece.last_day))
+            first, last = retention_days(w, today)
+            for piece in pieces(first, last, cover.retention_valid_through):
+                into = p.snapshot_retention if piece.snapshot else p.ledger_retention
+                into.add((pid, piece.first_day, piece.last_day))
+    p.ledger_glp_days -= p.ledger_days
+    return p
+
+
+FLOWS_BUT_RETENTION = LOAN_FLOWS + REPAYMENT_FLOWS
+
+
+def statements(scope: Scope, p: Plan) -> dict[str, Query]:
+    """The plan's statements by name: run each on its own session, concurrently if you like."""
+    out: dict[str, Query] = {}
+    if p.snapshot_months:
+        out["month_snapshots"] = month_snapshots(scope, sorted(p.snapshot_months))
+    ledger = sorted(p.ledger_days | p.ledger_glp_days)
+    if ledger:
+        out["loan_stocks_at"] = loan_stocks_at(scope, ledger)
+    if p.ledger_days:
+        out["savings_at"] = savings_at(scope, sorted(p.ledger_days))
+        out["outreach_at"] = outreach_at(scope, sorted(p.ledger_days))
+    if p.snapshot_flows:
+        out["flow_snapshots"] = day_snapshots(scope, sorted(p.snapshot_flows), FLOWS_BUT_RETENTION)
+    if p.ledger_flows:
+        out["loan_flows"] = loan_flows(scope, sorted(p.ledger_flows))
+        out["repayment_flows"] = repayment_flows(scope, sorted(p.ledger_flows), today=p.today)
+    if p.snapshot_retention:
+        out["retention_snapshots"] = day_snapshots(scope, sorted(p.snapshot_retention), RETENTION)
+    if p.ledger_retention:
+        out["retention"] = retention(scope, sorted(p.ledger_retention))
+    return out
+
+
+# Keeping the snapshots ---------------------------------------------------------------------
+
+
+async def _upsert(
+    session: AsyncSession, model: Any, key: str, query: Query, columns: Sequence[str]
+) -> None:
+    """INSERT a family's rows into a snapshot table (`key`: its month or day), or update those
+    columns of rows already there."""
+    sub = query.statement.subquery("family")
+    day: Any = sub.c.key
+    if key == "month":
+        day = cast(func.date_trunc("month", sub.c.key), Date())
+    source = select(
+        sub.c.programme_id, day.label(key), sub.c.currency_code, *(sub.c[n] for n in columns)
+    )
+    ins = insert(model.__table__).from_select(
+        ["programme_id", key, "currency_code", *columns], source
+    )
+    upsert = ins.on_conflict_do_update(
+        index_elements=["programme_id", key, "currency_code"],
+        set_={name: ins.excluded[name] for name in columns},
+    )
+    await session.execute(upsert, query.params)
+
+
+async def _first_day(session: AsyncSession, programme_id: uuid.UUID) -> date:
+    """The programme's first recorded activity (or its start)."""
+    p = programme_id
+    candidates = [
+        select(programmes.c.started_on).where(programmes.c.id == p),
+        select(func.min(loans.c.disbursed_on)).where(loans.c.programme_id == p),
+        select(func.min(groups.c.formed_on)).where(groups.c.programme_id == p),
+        select(func.min(memberships.c.joined_on)).where(memberships.c.programme_id == p),
+        select(func.min(transactions.c.occurred_on)).where(transactions.c.programme_id == p),
+    ]
+    first: date | None = await session.scalar(
+        select(func.least(*(c.scalar_subquery() for c in candidates)))
+    )
+    assert first is not None, "a programme has a start date"
+    return first
+
+
+def _after(day: date | None, first: date) -> date:
+    return first if day is None else day + timedelta(days=1)
+
+
+async def refresh_programme(
+    session: AsyncSession, scope: Scope, programme_id: uuid.UUID, *, today: date
+) -> int:
+    """Bring a programme's snapshots up to yesterday, from the ledger: the stocks of the month
+    ends and the flows of the days after `valid_through`, the retention of the days after
+    `retention_valid_through` whose RETENTION_DAYS are over.
+
+    Run it in its own transaction: it holds the programme's refresh lock until the commit,
+    so no write that lands on a covered day can commit while it computes. Returns the number
+    of days computed.
+    """
+    # Long sorts and hashes over a programme's ledger: give them memory.
+    await session.execute(text("SET LOCAL work_mem = '256MB'"))
+    lock_key = func.hashtext(cast(literal(programme_id, Uuid()), Text))
+    await session.execute(select(func.pg_advisory_xact_lock(REFRESH_LOCK, lock_key)))
+    found = (
+        (await session.execute(select(state).where(state.c.programme_id == programme_id)))
+        .mappings()
+        .first()
+    )
+    valid = found["valid_through"] if found else None
+    retention_valid = found["retention_valid_through"] if found else None
+    first = await _first_day(session, programme_id) if found is None else date.min
+    through = today - timedelta(days=1)
+    retention_through = today - timedelta(days=RETENTION_DAYS + 1)
+    start, retention_start = _after(valid, first), _after(retention_valid, first)
+    d, m = days_table.c, months_table.c
+    await session.execute(
+        delete(IndicatorDay).where(d.programme_id == programme_id, d.day >= start)
+    )
+    # A month's stocks are at its end, which is on or after `start` from start's month on.
+    await session.execute(
+        delete(IndicatorMonth).where(m.programme_id == programme_id, m.month >= month_start(start))
+    )
+    await session.execute(
+        update(IndicatorDay)
+        .where(d.programme_id == programme_id, d.day >= retention_start)
+        .values(loans_repaid=0, borrowers_retained=0)
+    )
+    if start <= through:
+        month_ends = [
+            (programme_id, month_end(x))
+            for x in months_between(start, through)
+            if start <= month_end(x) <= through
+        ]
+        days = [(programme_id, start, through)]
+        families: list[tuple[Any, str, Query, Sequence[str]]] = [
+            (IndicatorDay, "day", loan_flows(scope, days, by_day=True), LOAN_FLOWS),
+            (IndicatorDay, "day", repayment_flows(scope, days, by_day=True), REPAYMENT_FLOWS),
+        ]
+        if month_ends:
+            families += [
+                (IndicatorMonth, "month", loan_stocks_at(scope, month_ends), LOAN_STOCKS),
+                (IndicatorMonth, "month", savings_at(scope, month_ends), SAVINGS_STOCKS),
+                (IndicatorMonth, "month", outreach_at(scope, month_ends), OUTREACH_STOCKS),
+            ]
+        for table, key, query, columns in families:
+            await _upsert(session, table, key, query, columns)
+    if retention_start <= retention_through:
+        repaid = [(programme_id, retention_start, retention_through)]
+        await _upsert(
+            session, IndicatorDay, "day", retention(scope, repaid, by_day=True), RETENTION
+        )
+    values = {
+        "valid_through": max(through, valid) if valid else through,
+        "retention_valid_through": (
+            max(retention_through, retention_valid) if retention_valid else retention_through
+        ),
+        "refreshed_at": func.now(),
+    }
+    upsert_state = insert(IndicatorState).values(programme_id=programme_id, **values)
+    await session.execute(
+        upsert_state.on_conflict_do_update(index_elements=["programme_id"], set_=values)
+    )
+    return max(0, (through - start).days + 1)
+
+
+async def refresh(
+    database: Database,
+    *,
+    today: date,
+    scope: Scope | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> int:
+    """Refresh every programme's snapshots (`refresh_programme`), one transaction each, so a
+    programme's writes wait at most for its own refresh. Returns the days computed.
+
+    Run it after loading data (`seed`), and daily (`edm-graph indicators refresh`): it
+    computes yesterday, what a back-dated write made stale, and the retention of the day
+    whose 90 days just ended. Reads stay right without it, only slower: what the snapshots do
+    not cover is computed from the ledger.
+    """
+    scope = scope or Scope.network()
+    async with database.read() as session:
+        stmt = select(programmes.c.id, programmes.c.code).where(scope.where(programmes.c.id))
+        found = (await session.execute(stmt.order_by(programmes.c.code))).all()
+    computed = 0
+    for done, (programme_id, code) in enumerate(found, start=1):
+        async with database.transaction() as session:
+            computed += await refresh_programme(session, scope, programme_id, today=today)
+        if progress is not None:
+            progress(f"indicators {code}", done, len(found))
+    return computed
+
+
+__all__ = [
+    "Coverage",
+    "Query",
+    "Plan",
+    "Window",
+    "loan_flows",
+    "loan_stocks_at",
+    "loan_stocks_today",
+    "outreach_at",
+    "outreach_now",
+    "plan",
+    "rates_in_force",
+    "refresh",
+    "refresh_programme",
+    "repayment_flows",
+    "retention",
+    "savings_at",
+    "savings_now",
+    "selected_programmes",
+    "day_snapshots",
+    "live_statements",
+    "month_snapshots",
+    "needs_live",
+    "statements",
+]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from db.indicators import Window
+from domain import indicators as formulas
+
+from ..context import Info
+from ..dataloaders import indicators as loading
+from ..errors import InvalidArgument
+from ..schema import indicators as types
+
+MAX_MONTHS = 240
+
+
+def window(as_of: date, first_day: date, last_day: date, today: date) -> Window:
+    last_day = min(last_day, today)
+    return Window(
+        as_of, first_day, last_day, tuple(formulas.glp_points(first_day, last_day, today))
+    )
+
+
+def to_report(report: loading.Report) -> types.IndicatorReport:
+    by_country: defaultdict[str, list[formulas.ProgrammeFigures]] = defaultdict(list)
+    for programme, figures in report.programmes:
+        by_country[programme.country_code].append(figures)
+    w = report.window
+    return types.IndicatorReport(
+        as_of=w.as_of,
+        period=types.Period(from_=w.first_day, to=w.last_day),
+        network=types.NetworkIndicators.of(formulas.consolidate([f for _, f in report.programmes])),
+        countries=[
+            types.CountryIndicators.of_country(code, formulas.consolidate(figures))
+            for code, figures in sorted(by_country.items())
+        ],
+        programmes=[types.ProgrammeIndicators.of(p.id, f) for p, f in report.programmes],
+    )
+
+
+async def _reports(
+    info: Info, codes: Sequence[str] | None, windows: list[Window], today: date
+) -> list[types.IndicatorReport]:
+    ctx = info.context
+    try:
+        found = await loading.reports(ctx.db, ctx.viewer.scope, codes, windows, today)
+    except formulas.MissingRate as missing:
+        raise InvalidArgument("programmes", f"{missing}: add the exchange rates") from None
+    return [to_report(r) for r in found]
+
+
+async def report(
+    info: Info,
+    as_of: date | None,
+    period: types.PeriodInput | None,
+    programmes: list[str] | None,
+) -> types.IndicatorReport:
+    today = date.today()
+    day = as_of or today
+    if day > today:
+        raise InvalidArgument("asOf", f"{day} is after today ({today})")
+    first, last = (period.from_, period.to) if period else (day.replace(month=1, day=1), day)
+    if first > last or first > today:
+        raise InvalidArgument("period", "`from` must be on or before `to` and today")
+    [found] = await _reports(info, programmes, [window(day, first, last, today)], today)
+    return found
+
+
+async def series(
+    info: Info, first: date, last: date, programmes: list[str] | None
+) -> list[types.IndicatorReport]:
+    today = date.today()
+    if first > last or first > today:
+        raise InvalidArgument("from", "must be on or before `to` and today")
+    months = formulas.months_between(first, min(last, today))
+    if len(months) > MAX_MONTHS:
+        raise InvalidArgument("to", f"at most {MAX_MONTHS} months at once")
+    windows = [
+        window(min(formulas.month_end(m), today), m, formulas.month_end(m), today) for m in months
+    ]
+    return await _reports(info, programmes, windows, today)
