@@ -35,7 +35,7 @@ from .models import (
     TrainingSession,
 )
 from .network import in_programmes
-from .pagination import Listing
+from .pagination import Listing, between
 from .scope import Scope
 
 facilitators = Facilitator.__table__
@@ -82,15 +82,6 @@ class TrainingSessionFilter:
     held_to: date | None = None
 
 
-def _between(stmt: Select[Any], column: Any, start: date | None, end: date | None) -> Select[Any]:
-    """Inclusive bounds; a missing bound does not restrict."""
-    if start is not None:
-        stmt = stmt.where(column >= start)
-    if end is not None:
-        stmt = stmt.where(column <= end)
-    return stmt
-
-
 def _facilitators(scope: Scope, f: FacilitatorFilter | None) -> Select[Any]:
     stmt = select(facilitators).where(scope.where(facilitators.c.programme_id))
     if f is not None:
@@ -110,7 +101,7 @@ def _groups(scope: Scope, f: GroupFilter | None) -> Select[Any]:
             stmt = stmt.where(groups.c.status.in_(f.statuses))
         if f.facilitator_ids is not None:
             stmt = stmt.where(groups.c.facilitator_id.in_(f.facilitator_ids))
-        stmt = _between(stmt, groups.c.formed_on, f.formed_from, f.formed_to)
+        stmt = between(stmt, groups.c.formed_on, f.formed_from, f.formed_to)
     return stmt
 
 
@@ -128,7 +119,7 @@ def _filter_members(stmt: Select[Any], f: MemberFilter | None) -> Select[Any]:
             memberships.c.left_on.is_(None), memberships.c.group_id.in_(f.group_ids)
         )
         stmt = stmt.where(members.c.id.in_(current))
-    return _between(stmt, members.c.joined_on, f.joined_from, f.joined_to)
+    return between(stmt, members.c.joined_on, f.joined_from, f.joined_to)
 
 
 def _members(scope: Scope, f: MemberFilter | None) -> Select[Any]:
@@ -155,7 +146,7 @@ def _filter_sessions(stmt: Select[Any], f: TrainingSessionFilter | None) -> Sele
         stmt = stmt.where(in_programmes(training_sessions.c.programme_id, f.programme_codes))
     if f.kinds is not None:
         stmt = stmt.where(training_sessions.c.kind.in_(f.kinds))
-    return _between(stmt, training_sessions.c.held_on, f.held_from, f.held_to)
+    return between(stmt, training_sessions.c.held_on, f.held_from, f.held_to)
 
 
 def _sessions(scope: Scope, f: TrainingSessionFilter | None) -> Select[Any]:

@@ -41,7 +41,7 @@ from .models import (
     TrainingSession,
 )
 from .network import in_programmes
-from .pagination import Listing
+from .pagination import Listing, between
 from .scope import Scope
 
 products = LoanProduct.__table__
@@ -87,10 +87,7 @@ def _loans(scope: Scope, f: LoanFilter | None) -> Select[Any]:
         stmt = stmt.where(loans.c.cycle.in_(f.cycles))
     if f.product_ids is not None:
         stmt = stmt.where(loans.c.product_id.in_(f.product_ids))
-    if f.disbursed_from is not None:
-        stmt = stmt.where(loans.c.disbursed_on >= f.disbursed_from)
-    if f.disbursed_to is not None:
-        stmt = stmt.where(loans.c.disbursed_on <= f.disbursed_to)
+    stmt = between(stmt, loans.c.disbursed_on, f.disbursed_from, f.disbursed_to)
     if f.min_days_past_due is not None and f.min_days_past_due > 0:
         # Days past due count from the oldest unpaid due date, kept on the loan (indexed).
         as_of = f.as_of or date.today()

@@ -75,7 +75,7 @@ from .models import (
 )
 from .models.missions import MissionAttachment, RecommendationStatusChange
 from .network import in_programmes
-from .pagination import Listing, Page, PageArgs
+from .pagination import Listing, Page, PageArgs, between
 from .scope import Scope
 
 experts = Expert.__table__
@@ -293,10 +293,7 @@ def _recommendations(scope: Scope, f: RecommendationFilter | None) -> Select[Any
             stmt = stmt.where(recommendations.c.domain.in_(f.domains))
         if f.overdue_as_of is not None:
             stmt = stmt.where(overdue(f.overdue_as_of))
-        if f.due_from is not None:
-            stmt = stmt.where(recommendations.c.due_on >= f.due_from)
-        if f.due_to is not None:
-            stmt = stmt.where(recommendations.c.due_on <= f.due_to)
+        stmt = between(stmt, recommendations.c.due_on, f.due_from, f.due_to)
     return stmt
 
 

@@ -120,6 +120,15 @@ async def count_by_parent(
     return {pid: counts.get(pid, 0) for pid in parent_ids}
 
 
+def between(stmt: Select[Any], column: Any, start: Any | None, end: Any | None) -> Select[Any]:
+    """A filter on a span, bounds included; a missing bound does not restrict."""
+    if start is not None:
+        stmt = stmt.where(column >= start)
+    if end is not None:
+        stmt = stmt.where(column <= end)
+    return stmt
+
+
 class Listing(Generic[F]):
     """A kind of row as the graph lists it: a scoped, filterable select keyed by `id_col`.
 

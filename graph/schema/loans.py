@@ -20,7 +20,7 @@ from ..resolvers import network as network_resolvers
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
 from .money import Currency, Money, MoneyInput, plain
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, node_keys
+from .relay import Connection, RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .groups import DateRange, Facilitator, Group, Member
@@ -324,9 +324,9 @@ class LoanFilter:
     def to_db(self) -> db_loans.LoanFilter:
         span = self.disbursed_between
         return db_loans.LoanFilter(
-            programme_codes=tuple(self.programmes) if self.programmes is not None else None,
-            statuses=tuple(self.statuses) if self.statuses is not None else None,
-            cycles=tuple(self.cycles) if self.cycles is not None else None,
+            programme_codes=as_tuple(self.programmes),
+            statuses=as_tuple(self.statuses),
+            cycles=as_tuple(self.cycles),
             product_ids=(node_keys(self.products, "LoanProduct", "filter.products")),
             disbursed_from=span.from_ if span else None,
             disbursed_to=span.to if span else None,

@@ -19,7 +19,7 @@ from ..resolvers import savings as savings_resolvers
 from .enums import ProgrammePhase
 from .money import Currency, ExchangeRate
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode
+from .relay import Connection, RowNode, as_tuple
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Group, GroupFilter, Member, MemberFilter, TrainingSession
@@ -235,10 +235,10 @@ class ProgrammeFilter:
 
     def to_db(self) -> db_network.ProgrammeFilter:
         return db_network.ProgrammeFilter(
-            codes=tuple(self.codes) if self.codes is not None else None,
-            country_codes=tuple(self.countries) if self.countries is not None else None,
-            phases=tuple(self.phases) if self.phases is not None else None,
-            currency_codes=tuple(self.currencies) if self.currencies is not None else None,
+            codes=as_tuple(self.codes),
+            country_codes=as_tuple(self.countries),
+            phases=as_tuple(self.phases),
+            currency_codes=as_tuple(self.currencies),
         )
 
 

@@ -14,7 +14,7 @@ from db import operations as db_operations
 from ..context import Info
 from ..errors import InvalidArgument
 from ..resolvers import operations as resolvers
-from .relay import Connection, RowNode, parse_node_id
+from .relay import Connection, RowNode, as_tuple, parse_node_id
 
 if TYPE_CHECKING:
     from .network import Programme
@@ -69,14 +69,11 @@ class AuditFilter:
     )
 
     def to_db(self) -> db_operations.AuditFilter:
-        def tup(values: list[Any] | None) -> tuple[Any, ...] | None:
-            return tuple(values) if values is not None else None
-
         return db_operations.AuditFilter(
-            programme_codes=tup(self.programmes),
-            entity_ids=tup([_key(gid) for gid in self.entities] if self.entities else None),
-            actors=tup(self.actors),
-            operations=tup(self.operations),
+            programme_codes=as_tuple(self.programmes),
+            entity_ids=as_tuple([_key(gid) for gid in self.entities] if self.entities else None),
+            actors=as_tuple(self.actors),
+            operations=as_tuple(self.operations),
         )
 
 

@@ -18,7 +18,7 @@ from ..resolvers import savings as resolvers
 from .enums import SavingsKind, SavingsTransactionKind
 from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode
+from .relay import Connection, RowNode, as_tuple
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Member
@@ -112,8 +112,8 @@ class SavingsAccountFilter:
 
     def to_db(self) -> db_savings.SavingsAccountFilter:
         return db_savings.SavingsAccountFilter(
-            programme_codes=tuple(self.programmes) if self.programmes is not None else None,
-            kinds=tuple(self.kinds) if self.kinds is not None else None,
+            programme_codes=as_tuple(self.programmes),
+            kinds=as_tuple(self.kinds),
             min_balance=self.min_balance,
         )
 
