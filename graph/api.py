@@ -1,4 +1,5 @@
-"""The schema: Query composed from every domain, with the extensions the settings ask for."""
+"""The schema: the Query and Mutation roots composed from every domain, with the extensions the
+settings ask for."""
 
 import asyncio
 import inspect
@@ -21,14 +22,15 @@ from strawberry.schema.config import StrawberryConfig
 
 from .context import Info
 from .errors import PublicError
-from .schema.groups import GroupMutation, GroupQuery
-from .schema.indicators import IndicatorQuery
-from .schema.loans import LoanMutation, LoanQuery
-from .schema.missions import MissionMutation, MissionQuery
-from .schema.network import NetworkMutation, NetworkQuery
+from .resolvers import groups, loans, missions, network, savings
+from .resolvers.indicators import IndicatorQuery
+from .schema.groups import GroupQuery
+from .schema.loans import LoanQuery
+from .schema.missions import MissionQuery
+from .schema.network import NetworkQuery
 from .schema.operations import OperationsQuery
 from .schema.privacy import protect
-from .schema.savings import SavingsMutation, SavingsQuery
+from .schema.savings import SavingsQuery
 from .security import persisted
 from .security.limits import cost_limit, shape_rule
 from .security.middleware import current_request_id
@@ -126,8 +128,35 @@ class CachedParse(ParserCache):
 
 
 @strawberry.type(description="Every write: one `input`, a payload with `userErrors`.")
-class Mutation(NetworkMutation, GroupMutation, LoanMutation, SavingsMutation, MissionMutation):
-    pass
+class Mutation:
+    milestone_set = network.milestone_set
+    milestone_update = network.milestone_update
+    group_create = groups.group_create
+    group_update = groups.group_update
+    group_activate = groups.group_activate
+    group_close = groups.group_close
+    member_enrol = groups.member_enrol
+    member_update = groups.member_update
+    member_move = groups.member_move
+    training_session_record = groups.training_session_record
+    loan_apply = loans.loan_apply
+    loan_approve = loans.loan_approve
+    loan_disburse = loans.loan_disburse
+    repayment_record = loans.repayment_record
+    repayment_reverse = loans.repayment_reverse
+    loan_write_off = loans.loan_write_off
+    savings_deposit = savings.savings_deposit
+    savings_withdraw = savings.savings_withdraw
+    mission_plan = missions.mission_plan
+    mission_start = missions.mission_start
+    mission_findings_log = missions.mission_findings_log
+    mission_complete = missions.mission_complete
+    mission_cancel = missions.mission_cancel
+    mission_reopen = missions.mission_reopen
+    mission_attachment_add = missions.mission_attachment_add
+    recommendation_add = missions.recommendation_add
+    recommendation_update = missions.recommendation_update
+    recommendation_status_update = missions.recommendation_status_update
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

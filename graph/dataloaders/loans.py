@@ -7,29 +7,12 @@ from strawberry.dataloader import DataLoader
 
 from db import loans
 from db.engine import Database
-from db.pagination import Page
 from db.scope import Scope
-
-from .base import CountKey, PageKey, all_by, counts_by, pages_by, rows_by_id
 
 
 @dataclass(frozen=True, slots=True)
 class LoanLoaders:
-    loan_product_by_id: DataLoader[uuid.UUID, RowMapping | None]
-    loan_products_by_programme: DataLoader[uuid.UUID, list[RowMapping]]
-    loan_by_id: DataLoader[uuid.UUID, RowMapping | None]
-    loans_page_by_programme: DataLoader[PageKey, Page]
-    loans_count_by_programme: DataLoader[CountKey, int]
-    loans_page_by_member: DataLoader[PageKey, Page]
-    loans_count_by_member: DataLoader[CountKey, int]
-    loans_page_by_group: DataLoader[PageKey, Page]
-    loans_count_by_group: DataLoader[CountKey, int]
     schedule_by_loan: DataLoader[uuid.UUID, list[RowMapping]]
-    repayment_by_id: DataLoader[uuid.UUID, RowMapping | None]
-    repayments_page_by_loan: DataLoader[PageKey, Page]
-    repayments_count_by_loan: DataLoader[CountKey, int]
-    # A repayment has at most one reversal (reverses_id is unique): a list of zero or one.
-    reversals_by_repayment: DataLoader[uuid.UUID, list[RowMapping]]
 
 
 def build(db: Database, scope: Scope) -> LoanLoaders:
@@ -38,23 +21,4 @@ def build(db: Database, scope: Scope) -> LoanLoaders:
             found = await loans.schedules_by_loan(session, scope, loan_ids)
         return [found[loan_id] for loan_id in loan_ids]
 
-    c = loans.loans.c
-    r = loans.repayments.c
-    return LoanLoaders(
-        loan_product_by_id=rows_by_id(db, scope, loans.LOAN_PRODUCTS),
-        loan_products_by_programme=all_by(
-            db, scope, loans.LOAN_PRODUCTS, loans.products.c.programme_id
-        ),
-        loan_by_id=rows_by_id(db, scope, loans.LOANS),
-        loans_page_by_programme=pages_by(db, scope, loans.LOANS, c.programme_id),
-        loans_count_by_programme=counts_by(db, scope, loans.LOANS, c.programme_id),
-        loans_page_by_member=pages_by(db, scope, loans.LOANS, c.member_id),
-        loans_count_by_member=counts_by(db, scope, loans.LOANS, c.member_id),
-        loans_page_by_group=pages_by(db, scope, loans.LOANS, c.group_id),
-        loans_count_by_group=counts_by(db, scope, loans.LOANS, c.group_id),
-        schedule_by_loan=DataLoader(load_fn=schedules),
-        repayment_by_id=rows_by_id(db, scope, loans.REPAYMENTS),
-        repayments_page_by_loan=pages_by(db, scope, loans.REPAYMENTS, r.loan_id),
-        repayments_count_by_loan=counts_by(db, scope, loans.REPAYMENTS, r.loan_id),
-        reversals_by_repayment=all_by(db, scope, loans.REPAYMENTS, r.reverses_id),
-    )
+    return LoanLoaders(schedule_by_loan=DataLoader(load_fn=schedules))

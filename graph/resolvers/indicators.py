@@ -1,8 +1,11 @@
-from __future__ import annotations
+"""The indicators root fields: windows checked, reports loaded and consolidated."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
+
+import strawberry
 
 from db.indicators import Window
 from domain import indicators as formulas
@@ -11,6 +14,7 @@ from ..context import Info
 from ..dataloaders import indicators as loading
 from ..errors import InvalidArgument
 from ..schema import indicators as types
+from ..schema.indicators import CODES, IndicatorReport, PeriodInput
 
 MAX_MONTHS = 240
 
@@ -80,3 +84,46 @@ async def series(
         window(min(formulas.month_end(m), today), m, formulas.month_end(m), today) for m in months
     ]
     return await _reports(info, programmes, windows, today)
+
+
+@strawberry.type
+class IndicatorQuery:
+    """The indicators domain's queries (composed into Query in graph/api.py)."""
+
+    @strawberry.field(
+        description="The standard indicators (SEEP/CGAP definitions) per programme, per "
+        "country and for the network: stocks at the end of `asOf` (default today), flows over "
+        "`period` (default: the year to `asOf`). Programmes: those the viewer may see, "
+        "narrowed to `programmes` (codes) if given."
+    )
+    async def indicators(
+        self,
+        info: Info,
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(description="Stocks at the end of this day; default today."),
+        ] = None,
+        period: Annotated[
+            PeriodInput | None,
+            strawberry.argument(description="Flows over this period; default the year to asOf."),
+        ] = None,
+        programmes: Annotated[list[str] | None, strawberry.argument(description=CODES)] = None,
+    ) -> IndicatorReport:
+        return await report(info, as_of, period, programmes)
+
+    @strawberry.field(
+        description="The indicators month by month, oldest first: for each month from `from`'s "
+        "to `to`'s, stocks at its end (today for the current month) and flows over it."
+    )
+    async def indicator_series(
+        self,
+        info: Info,
+        from_: Annotated[
+            date, strawberry.argument(name="from", description="A day of the first month.")
+        ],
+        to: Annotated[
+            date, strawberry.argument(description="A day of the last month (at most today's).")
+        ],
+        programmes: Annotated[list[str] | None, strawberry.argument(description=CODES)] = None,
+    ) -> list[IndicatorReport]:
+        return await series(info, from_, to, programmes)

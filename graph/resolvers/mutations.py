@@ -1,24 +1,33 @@
-"""Running a write: permission, idempotency, one transaction, audit, errors as data."""
+"""Running a write: permission, idempotency, one transaction, audit, errors as data.
+
+A mutation is a `write` function `(session, viewer, input) -> Written` decorated with
+`@mutation(Payload, description=...)`: the decorator makes the GraphQL field (one `input`,
+the payload), runs the write through `perform` and builds the payload with `payload`.
+"""
 
 import dataclasses
 import enum
 import hashlib
+import inspect
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 
+import strawberry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, relay
 
 from db import operations
-from db.scope import Scope
 from domain.errors import ErrorCode, RuleViolation
 
-from ..context import Info
+from ..context import Info, Viewer
+from ..schema.fields import node_class
 from ..schema.mutations import UserError
 
 
@@ -39,7 +48,7 @@ class Outcome:
     replayed: bool = False
 
 
-Write = Callable[[AsyncSession, Scope], Awaitable[Written]]
+Write = Callable[[AsyncSession, Viewer], Awaitable[Written]]
 
 
 _OMITTED = {"$omitted": True}
@@ -116,7 +125,7 @@ async def perform(
                             "This idempotency key was already used for a different request.",
                         )
                     return Outcome(prior.result_id, [], replayed=True)
-            written = await write(session, viewer.scope)
+            written = await write(session, viewer)
             await operations.record(
                 session,
                 actor=viewer.subject,
@@ -136,3 +145,79 @@ async def perform(
         return Outcome(None, [user_error(violation)])
     ctx.refresh_loaders()
     return Outcome(written.entity_id, [])
+
+
+P = TypeVar("P")
+WriteFn = Callable[[AsyncSession, Viewer, Any], Awaitable[Written]]
+_NOT_RESULTS = frozenset({"user_errors", "replayed"})
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+async def _read_back(info: Info, payload_type: type[P], outcome: Outcome) -> dict[str, Any]:
+    """The payload's result fields: the first is the written entity, each other one the row
+    the entity points at by `<field>_id` (a repayment's loan, a transaction's account)."""
+    definition = payload_type.__strawberry_definition__  # type: ignore[attr-defined]
+    results = [f for f in definition.fields if f.python_name not in _NOT_RESULTS]
+    values: dict[str, Any] = {f.python_name: None for f in results}
+    if outcome.result_id is None or not results:
+        return values
+    loaders = info.context.loaders
+    key: Any = outcome.result_id
+    entity: Any = None
+    for index, result in enumerate(results):
+        cls = node_class(result)
+        if index > 0:
+            key = getattr(entity, f"{result.python_name}_id", None) if entity else None
+        row = await loaders.rows(cls.listing).load(key) if key is not None else None
+        values[result.python_name] = found = cls.from_row(row) if row is not None else None
+        if index == 0:
+            entity = found
+    return values
+
+
+async def payload(info: Info, payload_type: type[P], outcome: Outcome) -> P:
+    """The payload of a write. It is read after the commit: a connection that died in between
+    (a database restart) must not turn a committed write into a reported failure, so the read
+    is retried once on a fresh connection."""
+    try:
+        values = await _read_back(info, payload_type, outcome)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        info.context.refresh_loaders()
+        values = await _read_back(info, payload_type, outcome)
+    return payload_type(user_errors=outcome.user_errors, replayed=outcome.replayed, **values)  # type: ignore[call-arg]
+
+
+def mutation(payload_type: type[P], *, description: str) -> Callable[[WriteFn], Any]:
+    """The GraphQL mutation of a write function: `loan_apply` becomes `loanApply(input:)`."""
+
+    def declare(write: WriteFn) -> Any:
+        operation = _camel(write.__name__)
+        input_type = get_type_hints(write)["input"]
+
+        async def resolve(info: Info, input: Any) -> Any:
+            outcome = await perform(
+                info,
+                operation=operation,
+                input=input,
+                idempotency_key=input.idempotency_key,
+                write=lambda session, viewer: write(session, viewer, input),
+            )
+            return await payload(info, payload_type, outcome)
+
+        keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("info", keyword, annotation=Info),
+                inspect.Parameter("input", keyword, annotation=input_type),
+            ],
+            return_annotation=payload_type,
+        )
+        resolve.__name__ = write.__name__
+        return strawberry.mutation(resolver=resolve, description=description)
+
+    return declare

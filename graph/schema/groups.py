@@ -4,23 +4,23 @@ import uuid
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from db import groups as db_groups
+from db import loans as db_loans
+from db import savings as db_savings
+from db.pagination import Listing
 
 from ..context import Info
-from ..resolvers import groups as resolvers
-from ..resolvers import loans as loans_resolvers
-from ..resolvers import network as network_resolvers
-from ..resolvers import savings as savings_resolvers
+from ..dataloaders.base import CountKey
 from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from .fields import child_list, children, parent, root_connection
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .privacy import personal
-from .relay import Connection, RowNode, as_tuple, node_keys
+from .relay import RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .loans import Loan, LoanFilter
@@ -30,271 +30,16 @@ if TYPE_CHECKING:
 _network = "graph.schema.network"
 _loans = "graph.schema.loans"
 _savings = "graph.schema.savings"
+_Programme = Annotated["Programme", strawberry.lazy(_network)]
+_Loan = Annotated["Loan", strawberry.lazy(_loans)]
+_LoanFilter = Annotated["LoanFilter", strawberry.lazy(_loans)]
 
+_memberships = db_groups.memberships.c
+_attendances = db_groups.attendances.c
+# The methodology's rule before a first loan counts INITIAL sessions only.
+_INITIAL = db_groups.TrainingSessionFilter(kinds=(TrainingKind.INITIAL,))
 
-@strawberry.type(description="Programme staff who meet groups, collect repayments and train.")
-class Facilitator(RowNode):
-    id: relay.NodeID[uuid.UUID]
-    first_name: str = strawberry.field(description="First name.")
-    last_name: str = strawberry.field(description="Last name.")
-    phone: str | None = personal("Phone number, if known.")
-    hired_on: date = strawberry.field(description="When the programme hired them.")
-    active: bool = strawberry.field(description="Whether they still work for the programme.")
-    programme_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.groups.facilitator_by_id
-
-    @strawberry.field(description="The programme they work for.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The groups they facilitate.")
-    async def groups(
-        self,
-        info: Info,
-        filter: "GroupFilter | None" = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["Group"]:
-        return await resolvers.facilitator_groups(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-
-@strawberry.type(description="A solidarity group of members who meet their facilitator.")
-class Group(RowNode):
-    id: relay.NodeID[uuid.UUID]
-    name: str = strawberry.field(description="The group's name, unique in its programme.")
-    meeting_frequency: MeetingFrequency = strawberry.field(description="How often it meets.")
-    meeting_place: str = strawberry.field(description="Where it meets (neighbourhood, village).")
-    formed_on: date = strawberry.field(description="When it was formed.")
-    status: GroupStatus = strawberry.field(description="Where it stands in the methodology.")
-    closed_on: date | None = strawberry.field(description="When it closed; null while open.")
-    programme_id: strawberry.Private[uuid.UUID]
-    facilitator_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.groups.group_by_id
-
-    @strawberry.field(description="The programme it belongs to.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The facilitator who meets it.")
-    async def facilitator(self, info: Info) -> Facilitator:
-        return await resolvers.group_facilitator(info, self.facilitator_id)
-
-    @strawberry.field(description="Its current members (open memberships).")
-    async def members(
-        self,
-        info: Info,
-        filter: "MemberFilter | None" = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["Member"]:
-        return await resolvers.group_members(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="How many members it has now.")
-    async def member_count(self, info: Info) -> int:
-        return await resolvers.group_member_count(info, self.id)
-
-    @strawberry.field(description="Every membership it has had, past and current.")
-    async def memberships(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["GroupMembership"]:
-        return await resolvers.group_memberships(
-            info, self.id, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Training sessions held with it.")
-    async def training_sessions(
-        self,
-        info: Info,
-        filter: "TrainingSessionFilter | None" = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["TrainingSession"]:
-        return await resolvers.group_training_sessions(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Loans made to its members while in this group.")
-    async def loans(
-        self,
-        info: Info,
-        filter: Annotated["LoanFilter", strawberry.lazy(_loans)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Loan", strawberry.lazy(_loans)]]:
-        return await loans_resolvers.group_loans(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-
-@strawberry.type(
-    description="A beneficiary, mostly a woman running an income-generating activity. "
-    "Names, phone and poverty likelihood are personal data."
-)
-class Member(RowNode):
-    id: relay.NodeID[uuid.UUID]
-    first_name: str | None = personal("First name.")
-    last_name: str | None = personal("Last name.")
-    gender: Gender = strawberry.field(description="Gender.")
-    birth_year: int | None = personal("Year of birth, if known.")
-    phone: str | None = personal("Phone number, if known.")
-    joined_on: date = strawberry.field(description="When she joined the programme.")
-    activity: Activity = strawberry.field(description="Her income-generating activity.")
-    activity_description: str = strawberry.field(description="The activity in her own words.")
-    rural: bool = strawberry.field(description="Whether she lives in a rural area.")
-    poverty_likelihood: Decimal | None = personal(
-        "PPI-style likelihood, in percent, of living below the national poverty line; null if "
-        "not scored."
-    )
-    programme_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.groups.member_by_id
-
-    @strawberry.field(description="The programme she belongs to.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The group she belongs to now; null if in none.")
-    async def current_group(self, info: Info) -> Group | None:
-        return await resolvers.member_current_group(info, self.id)
-
-    @strawberry.field(description="Every group she has been in, oldest first.")
-    async def group_history(self, info: Info) -> list["GroupMembership"]:
-        return await resolvers.member_group_history(info, self.id)
-
-    @strawberry.field(description="Training sessions she attended.")
-    async def training_sessions(
-        self,
-        info: Info,
-        filter: "TrainingSessionFilter | None" = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["TrainingSession"]:
-        return await resolvers.member_training_sessions(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(
-        description="How many INITIAL training sessions she attended: the programme's rule "
-        "(Programme.initialTrainingSessions) must be met before a first loan."
-    )
-    async def initial_sessions_attended(self, info: Info) -> int:
-        return await resolvers.member_initial_sessions_attended(info, self.id)
-
-    @strawberry.field(description="Her loans, every cycle.")
-    async def loans(
-        self,
-        info: Info,
-        filter: Annotated["LoanFilter", strawberry.lazy(_loans)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Loan", strawberry.lazy(_loans)]]:
-        return await loans_resolvers.member_loans(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Her savings accounts (compulsory and voluntary).")
-    async def savings_accounts(
-        self, info: Info
-    ) -> list[Annotated["SavingsAccount", strawberry.lazy(_savings)]]:
-        return await savings_resolvers.member_savings_accounts(info, self.id)
-
-
-@strawberry.type(description="A member's time in a group; leftOn is null while she is in it.")
-class GroupMembership:
-    joined_on: date = strawberry.field(description="When she joined the group.")
-    left_on: date | None = strawberry.field(description="When she left it; null if still in it.")
-    member_id: strawberry.Private[uuid.UUID]
-    group_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> Self:
-        return cls(
-            joined_on=row["joined_on"],
-            left_on=row["left_on"],
-            member_id=row["member_id"],
-            group_id=row["group_id"],
-        )
-
-    @strawberry.field(description="The member.")
-    async def member(self, info: Info) -> Member:
-        return await resolvers.membership_member(info, self.member_id)
-
-    @strawberry.field(description="The group.")
-    async def group(self, info: Info) -> Group:
-        return await resolvers.membership_group(info, self.group_id)
-
-
-@strawberry.type(description="A training session a facilitator held with a group.")
-class TrainingSession(RowNode):
-    id: relay.NodeID[uuid.UUID]
-    held_on: date = strawberry.field(description="When it was held.")
-    kind: TrainingKind = strawberry.field(description="Initial, economic or social training.")
-    topic: str = strawberry.field(description="What it was about.")
-    programme_id: strawberry.Private[uuid.UUID]
-    group_id: strawberry.Private[uuid.UUID]
-    facilitator_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.groups.training_session_by_id
-
-    @strawberry.field(description="The programme it belongs to.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The group trained.")
-    async def group(self, info: Info) -> Group:
-        return await resolvers.session_group(info, self.group_id)
-
-    @strawberry.field(description="The facilitator who held it.")
-    async def facilitator(self, info: Info) -> Facilitator:
-        return await resolvers.group_facilitator(info, self.facilitator_id)
-
-    @strawberry.field(description="The members who attended.")
-    async def attendees(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Member]:
-        return await resolvers.session_attendees(
-            info, self.id, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="How many members attended.")
-    async def attendee_count(self, info: Info) -> int:
-        return await resolvers.session_attendee_count(info, self.id)
+# The filters come first: the connections below take them as arguments.
 
 
 @strawberry.input(description="A span of days, both ends included; an omitted end is open.")
@@ -386,63 +131,207 @@ class TrainingSessionFilter:
         )
 
 
+@strawberry.type(description="Programme staff who meet groups, collect repayments and train.")
+class Facilitator(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    phone: str | None = personal("Phone number, if known.")
+    hired_on: date = strawberry.field(description="When the programme hired them.")
+    active: bool = strawberry.field(description="Whether they still work for the programme.")
+    programme_id: strawberry.Private[uuid.UUID]
+    listing = db_groups.FACILITATORS
+    programme = parent(_Programme, "programme_id", description="The programme they work for.")
+    groups = children(
+        "Group",
+        db_groups.groups.c.facilitator_id,
+        filter=GroupFilter,
+        description="The groups they facilitate.",
+    )
+
+
+@strawberry.type(description="A solidarity group of members who meet their facilitator.")
+class Group(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    name: str = strawberry.field(description="The group's name, unique in its programme.")
+    meeting_frequency: MeetingFrequency = strawberry.field(description="How often it meets.")
+    meeting_place: str = strawberry.field(description="Where it meets (neighbourhood, village).")
+    formed_on: date = strawberry.field(description="When it was formed.")
+    status: GroupStatus = strawberry.field(description="Where it stands in the methodology.")
+    closed_on: date | None = strawberry.field(description="When it closed; null while open.")
+    programme_id: strawberry.Private[uuid.UUID]
+    facilitator_id: strawberry.Private[uuid.UUID]
+    listing = db_groups.GROUPS
+    # A group's facilitator is of the group's programme: whoever sees the group sees her.
+    programme = parent(_Programme, "programme_id", description="The programme it belongs to.")
+    facilitator = parent(Facilitator, "facilitator_id", description="The facilitator who meets it.")
+    members = children(
+        "Member",
+        _memberships.group_id,
+        filter=MemberFilter,
+        listing=db_groups.GROUP_MEMBERS,
+        description="Its current members (open memberships).",
+    )
+
+    @strawberry.field(description="How many members it has now.")
+    async def member_count(self, info: Info) -> int:
+        counts = info.context.loaders.counts(db_groups.GROUP_MEMBERS, _memberships.group_id)
+        return await counts.load(CountKey(self.id, None))
+
+    memberships = children(
+        "GroupMembership",
+        _memberships.group_id,
+        description="Every membership it has had, past and current.",
+    )
+    training_sessions = children(
+        "TrainingSession",
+        db_groups.training_sessions.c.group_id,
+        filter=TrainingSessionFilter,
+        description="Training sessions held with it.",
+    )
+    loans = children(
+        _Loan,
+        db_loans.loans.c.group_id,
+        filter=_LoanFilter,
+        description="Loans made to its members while in this group.",
+    )
+
+
+@strawberry.type(
+    description="A beneficiary, mostly a woman running an income-generating activity. "
+    "Names, phone and poverty likelihood are personal data."
+)
+class Member(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    first_name: str | None = personal("First name.")
+    last_name: str | None = personal("Last name.")
+    gender: Gender = strawberry.field(description="Gender.")
+    birth_year: int | None = personal("Year of birth, if known.")
+    phone: str | None = personal("Phone number, if known.")
+    joined_on: date = strawberry.field(description="When she joined the programme.")
+    activity: Activity = strawberry.field(description="Her income-generating activity.")
+    activity_description: str = strawberry.field(description="The activity in her own words.")
+    rural: bool = strawberry.field(description="Whether she lives in a rural area.")
+    poverty_likelihood: Decimal | None = personal(
+        "PPI-style likelihood, in percent, of living below the national poverty line; null if "
+        "not scored."
+    )
+    programme_id: strawberry.Private[uuid.UUID]
+    listing = db_groups.MEMBERS
+    programme = parent(_Programme, "programme_id", description="The programme she belongs to.")
+
+    @strawberry.field(description="The group she belongs to now; null if in none.")
+    async def current_group(self, info: Info) -> Group | None:
+        # At most one open membership (a unique index): a list of zero or one.
+        current = info.context.loaders.all(db_groups.CURRENT_GROUPS, _memberships.member_id)
+        rows = await current.load(self.id)
+        return Group.from_row(rows[0]) if rows else None
+
+    # By key, which is joining order: membership keys are UUIDv7 minted when she joins (or
+    # for the day she joined, in seeded data), and a move is never dated before her last join.
+    group_history = child_list(
+        "GroupMembership",
+        _memberships.member_id,
+        description="Every group she has been in, oldest first.",
+    )
+    training_sessions = children(
+        "TrainingSession",
+        _attendances.member_id,
+        filter=TrainingSessionFilter,
+        listing=db_groups.ATTENDED_SESSIONS,
+        description="Training sessions she attended.",
+    )
+
+    @strawberry.field(
+        description="How many INITIAL training sessions she attended: the programme's rule "
+        "(Programme.initialTrainingSessions) must be met before a first loan."
+    )
+    async def initial_sessions_attended(self, info: Info) -> int:
+        counts = info.context.loaders.counts(db_groups.ATTENDED_SESSIONS, _attendances.member_id)
+        return await counts.load(CountKey(self.id, _INITIAL))
+
+    loans = children(
+        _Loan,
+        db_loans.loans.c.member_id,
+        filter=_LoanFilter,
+        description="Her loans, every cycle.",
+    )
+    savings_accounts = child_list(
+        Annotated["SavingsAccount", strawberry.lazy(_savings)],
+        db_savings.accounts.c.member_id,
+        description="Her savings accounts (compulsory and voluntary).",
+    )
+
+
+@strawberry.type(description="A member's time in a group; leftOn is null while she is in it.")
+class GroupMembership:
+    joined_on: date = strawberry.field(description="When she joined the group.")
+    left_on: date | None = strawberry.field(description="When she left it; null if still in it.")
+    member_id: strawberry.Private[uuid.UUID]
+    group_id: strawberry.Private[uuid.UUID]
+    listing: ClassVar[Listing[None]] = db_groups.MEMBERSHIPS
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        return cls(
+            joined_on=row["joined_on"],
+            left_on=row["left_on"],
+            member_id=row["member_id"],
+            group_id=row["group_id"],
+        )
+
+    # A membership's member and group are of the membership's programme: never null.
+    member = parent(Member, "member_id", description="The member.")
+    group = parent(Group, "group_id", description="The group.")
+
+
+@strawberry.type(description="A training session a facilitator held with a group.")
+class TrainingSession(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    held_on: date = strawberry.field(description="When it was held.")
+    kind: TrainingKind = strawberry.field(description="Initial, economic or social training.")
+    topic: str = strawberry.field(description="What it was about.")
+    programme_id: strawberry.Private[uuid.UUID]
+    group_id: strawberry.Private[uuid.UUID]
+    facilitator_id: strawberry.Private[uuid.UUID]
+    listing = db_groups.TRAINING_SESSIONS
+    # A session's group and facilitator are of the session's programme: never null.
+    programme = parent(_Programme, "programme_id", description="The programme it belongs to.")
+    group = parent(Group, "group_id", description="The group trained.")
+    facilitator = parent(Facilitator, "facilitator_id", description="The facilitator who held it.")
+    attendees = children(
+        Member,
+        _attendances.session_id,
+        listing=db_groups.ATTENDEES,
+        description="The members who attended.",
+    )
+
+    @strawberry.field(description="How many members attended.")
+    async def attendee_count(self, info: Info) -> int:
+        counts = info.context.loaders.counts(db_groups.ATTENDEES, _attendances.session_id)
+        return await counts.load(CountKey(self.id, None))
+
+
 @strawberry.type
 class GroupQuery:
-    @strawberry.field(description="Facilitators across the programmes the viewer may see.")
-    async def facilitators(
-        self,
-        info: Info,
-        filter: FacilitatorFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Facilitator]:
-        return await resolvers.facilitators(
-            info, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Groups across the programmes the viewer may see.")
-    async def groups(
-        self,
-        info: Info,
-        filter: GroupFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Group]:
-        return await resolvers.groups(
-            info, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Members across the programmes the viewer may see.")
-    async def members(
-        self,
-        info: Info,
-        filter: MemberFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Member]:
-        return await resolvers.members(
-            info, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Training sessions across the programmes the viewer may see.")
-    async def training_sessions(
-        self,
-        info: Info,
-        filter: TrainingSessionFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[TrainingSession]:
-        return await resolvers.training_sessions(
-            info, filter, first=first, after=after, last=last, before=before
-        )
+    facilitators = root_connection(
+        Facilitator,
+        filter=FacilitatorFilter,
+        description="Facilitators across the programmes the viewer may see.",
+    )
+    groups = root_connection(
+        Group, filter=GroupFilter, description="Groups across the programmes the viewer may see."
+    )
+    members = root_connection(
+        Member,
+        filter=MemberFilter,
+        description="Members across the programmes the viewer may see.",
+    )
+    training_sessions = root_connection(
+        TrainingSession,
+        filter=TrainingSessionFilter,
+        description="Training sessions across the programmes the viewer may see.",
+    )
 
 
 @strawberry.input(
@@ -708,48 +597,3 @@ class TrainingSessionRecordPayload:
     replayed: bool = strawberry.field(
         description="True when this is the first result of an earlier request with the same key."
     )
-
-
-@strawberry.type
-class GroupMutation:
-    @strawberry.mutation(description="Form a group (IN_TRAINING until its initial sessions).")
-    async def group_create(self, info: Info, input: GroupCreateInput) -> GroupCreatePayload:
-        return await resolvers.group_create(info, input)
-
-    @strawberry.mutation(
-        description="Change a group's name, meetings or facilitator (not a CLOSED group's)."
-    )
-    async def group_update(self, info: Info, input: GroupUpdateInput) -> GroupUpdatePayload:
-        return await resolvers.group_update(info, input)
-
-    @strawberry.mutation(
-        description="Make an IN_TRAINING group ACTIVE once it held its initial sessions."
-    )
-    async def group_activate(self, info: Info, input: GroupActivateInput) -> GroupActivatePayload:
-        return await resolvers.group_activate(info, input)
-
-    @strawberry.mutation(
-        description="Close a group; refused while one of its members has a pending or active loan."
-    )
-    async def group_close(self, info: Info, input: GroupCloseInput) -> GroupClosePayload:
-        return await resolvers.group_close(info, input)
-
-    @strawberry.mutation(description="Enrol a new member into a group of the staff's programme.")
-    async def member_enrol(self, info: Info, input: MemberEnrolInput) -> MemberEnrolPayload:
-        return await resolvers.member_enrol(info, input)
-
-    @strawberry.mutation(description="Change a member's details.")
-    async def member_update(self, info: Info, input: MemberUpdateInput) -> MemberUpdatePayload:
-        return await resolvers.member_update(info, input)
-
-    @strawberry.mutation(
-        description="Move a member to another group of her programme, keeping her history."
-    )
-    async def member_move(self, info: Info, input: MemberMoveInput) -> MemberMovePayload:
-        return await resolvers.member_move(info, input)
-
-    @strawberry.mutation(description="Record a training session held with a group, and who came.")
-    async def training_session_record(
-        self, info: Info, input: TrainingSessionRecordInput
-    ) -> TrainingSessionRecordPayload:
-        return await resolvers.training_session_record(info, input)

@@ -12,9 +12,8 @@ from domain import indicators as formulas
 from domain.money import EUR
 
 from ..context import Info
-from ..resolvers import indicators as resolvers
-from ..resolvers import network as network_resolvers
 from .enums import RateKind
+from .fields import parent
 from .money import Currency, Money, plain
 
 if TYPE_CHECKING:
@@ -161,9 +160,11 @@ class ProgrammeIndicators:
     borrowers_retained: int = strawberry.field(description=D["retained"])
     retention_rate: Decimal | None = strawberry.field(description=D["retention"])
 
-    @strawberry.field(description="The programme.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
+    programme = parent(
+        Annotated["Programme", strawberry.lazy(_network)],
+        "programme_id",
+        description="The programme.",
+    )
 
     @classmethod
     def of(cls, programme_id: uuid.UUID, f: formulas.ProgrammeFigures) -> Self:
@@ -300,7 +301,11 @@ class CountryIndicators(ConsolidatedIndicators):
 
     @strawberry.field(description="The country.")
     async def country(self, info: Info) -> Annotated["Country", strawberry.lazy(_network)]:
-        return await network_resolvers.country(info, self.country_code)
+        from .network import Country
+
+        row = await info.context.loaders.network.country_by_code.load(self.country_code)
+        assert row is not None, "programmes.country_code is a foreign key"
+        return Country(code=row["code"], name=row["name"])
 
     @classmethod
     def of_country(cls, country_code: str, f: formulas.Consolidated) -> Self:
@@ -321,46 +326,3 @@ class IndicatorReport:
         description="Each country's programmes together, by country code."
     )
     programmes: list[ProgrammeIndicators] = strawberry.field(description="Each programme, by code.")
-
-
-@strawberry.type
-class IndicatorQuery:
-    """The indicators domain's queries (composed into Query in graph/api.py)."""
-
-    @strawberry.field(
-        description="The standard indicators (SEEP/CGAP definitions) per programme, per "
-        "country and for the network: stocks at the end of `asOf` (default today), flows over "
-        "`period` (default: the year to `asOf`). Programmes: those the viewer may see, "
-        "narrowed to `programmes` (codes) if given."
-    )
-    async def indicators(
-        self,
-        info: Info,
-        as_of: Annotated[
-            date | None,
-            strawberry.argument(description="Stocks at the end of this day; default today."),
-        ] = None,
-        period: Annotated[
-            PeriodInput | None,
-            strawberry.argument(description="Flows over this period; default the year to asOf."),
-        ] = None,
-        programmes: Annotated[list[str] | None, strawberry.argument(description=CODES)] = None,
-    ) -> IndicatorReport:
-        return await resolvers.report(info, as_of, period, programmes)
-
-    @strawberry.field(
-        description="The indicators month by month, oldest first: for each month from `from`'s "
-        "to `to`'s, stocks at its end (today for the current month) and flows over it."
-    )
-    async def indicator_series(
-        self,
-        info: Info,
-        from_: Annotated[
-            date, strawberry.argument(name="from", description="A day of the first month.")
-        ],
-        to: Annotated[
-            date, strawberry.argument(description="A day of the last month (at most today's).")
-        ],
-        programmes: Annotated[list[str] | None, strawberry.argument(description=CODES)] = None,
-    ) -> list[IndicatorReport]:
-        return await resolvers.series(info, from_, to, programmes)

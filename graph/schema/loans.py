@@ -5,29 +5,31 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, Self
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from db import loans as db_loans
 from domain.allocation import days_past_due
 
 from ..context import Info
-from ..resolvers import loans as resolvers
-from ..resolvers import network as network_resolvers
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
+from .fields import children, parent, root_connection
 from .money import Currency, Money, MoneyInput, plain
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, as_tuple, node_keys
+from .relay import RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .groups import DateRange, Facilitator, Group, Member
     from .network import Programme
 
+REVERSALS = db_loans.REPAYMENTS
 _network = "graph.schema.network"
 _groups = "graph.schema.groups"
+_Programme = Annotated["Programme", strawberry.lazy(_network)]
+_Member = Annotated["Member", strawberry.lazy(_groups)]
+_Group = Annotated["Group", strawberry.lazy(_groups)]
 
 
 @strawberry.enum(description="Where an installment stands at a date.")
@@ -74,14 +76,16 @@ class LoanProduct(RowNode):
     active: bool = strawberry.field(description="Whether the product is offered for new loans.")
     programme_id: strawberry.Private[uuid.UUID]
     currency_code: strawberry.Private[str]
+    listing = db_loans.LOAN_PRODUCTS
     money: ClassVar[Mapping[str, str]] = {
         "min_principal": "currency_code",
         "max_principal": "currency_code",
     }
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.loans.loan_product_by_id
+    programme = parent(
+        Annotated["Programme", strawberry.lazy(_network)],
+        "programme_id",
+        description="The programme offering the product.",
+    )
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Self:
@@ -89,10 +93,6 @@ class LoanProduct(RowNode):
         product.period_rate_percent = plain(product.period_rate_percent)
         product.fee_percent = plain(product.fee_percent)
         return product
-
-    @strawberry.field(description="The programme offering the product.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
 
     @strawberry.field(description="The currency the product lends in (the programme's).")
     def currency(self) -> Currency:
@@ -198,32 +198,23 @@ class Loan(RowNode):
         "written_off_principal": "currency_code",
         "outstanding_principal": "currency_code",
     }
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.loans.loan_by_id
+    listing = db_loans.LOANS
+    # A loan's programme, member, group and product are in the loan's programme, so whoever
+    # sees the loan sees them: those relations are never null.
+    programme = parent(_Programme, "programme_id", description="The programme that lent.")
+    member = parent(_Member, "member_id", description="The borrower.")
+    group = parent(
+        _Group, "group_id", description="The borrower's solidarity group when the loan was granted."
+    )
+    product = parent(
+        LoanProduct, "product_id", description="The loan product it was granted under."
+    )
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Self:
         loan = super().from_row(row)
         loan.period_rate_percent = plain(loan.period_rate_percent)
         return loan
-
-    @strawberry.field(description="The programme that lent.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The borrower.")
-    async def member(self, info: Info) -> Annotated["Member", strawberry.lazy(_groups)]:
-        return await resolvers.member(info, self.member_id)
-
-    @strawberry.field(description="The borrower's solidarity group when the loan was granted.")
-    async def group(self, info: Info) -> Annotated["Group", strawberry.lazy(_groups)]:
-        return await resolvers.group(info, self.group_id)
-
-    @strawberry.field(description="The loan product it was granted under.")
-    async def product(self, info: Info) -> LoanProduct:
-        return await resolvers.loan_product(info, self.product_id)
 
     @strawberry.field(
         description="Days since the oldest unpaid installment fell due, at `asOf` (today if "
@@ -241,20 +232,14 @@ class Loan(RowNode):
 
     @strawberry.field(description="The repayment schedule, by installment number.")
     async def schedule(self, info: Info) -> list[Installment]:
-        return await resolvers.schedule(info, self.id)
+        rows = await info.context.loaders.loans.schedule_by_loan.load(self.id)
+        return [Installment.from_row(row) for row in rows]
 
-    @strawberry.field(description="Repayments and reversals recorded on the loan, oldest first.")
-    async def repayments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["Repayment"]:
-        return await resolvers.loan_repayments(
-            info, self.id, first=first, after=after, last=last, before=before
-        )
+    repayments = children(
+        "Repayment",
+        db_loans.repayments.c.loan_id,
+        description="Repayments and reversals recorded on the loan, oldest first.",
+    )
 
 
 @strawberry.type(
@@ -278,28 +263,26 @@ class Repayment(RowNode):
         "principal_part": "currency_code",
         "interest_part": "currency_code",
     }
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.loans.repayment_by_id
-
-    @strawberry.field(description="The loan repaid.")
-    async def loan(self, info: Info) -> Loan:
-        return await resolvers.loan(info, self.loan_id)
-
-    @strawberry.field(description="The facilitator who collected the money, if recorded.")
-    async def collected_by(
-        self, info: Info
-    ) -> Annotated["Facilitator", strawberry.lazy(_groups)] | None:
-        return await resolvers.facilitator(info, self.collected_by_id)
-
-    @strawberry.field(description="For a REVERSAL, the repayment it cancels; null otherwise.")
-    async def reverses(self, info: Info) -> "Repayment | None":
-        return await resolvers.repayment(info, self.reverses_id)
+    listing = db_loans.REPAYMENTS
+    loan = parent(Loan, "loan_id", description="The loan repaid.")
+    collected_by = parent(
+        Annotated["Facilitator", strawberry.lazy(_groups)] | None,
+        "collected_by_id",
+        description="The facilitator who collected the money, if recorded.",
+    )
+    reverses = parent(
+        Optional["Repayment"],
+        "reverses_id",
+        description="For a REVERSAL, the repayment it cancels; null otherwise.",
+    )
 
     @strawberry.field(description="The reversal that cancels this repayment; null if none does.")
     async def reversed_by(self, info: Info) -> "Repayment | None":
-        return await resolvers.reversal(info, self.id)
+        # A repayment has at most one reversal (reverses_id is unique).
+        rows = await info.context.loaders.all(REVERSALS, db_loans.repayments.c.reverses_id).load(
+            self.id
+        )
+        return Repayment.from_row(rows[0]) if rows else None
 
 
 @strawberry.input(description="Narrows a list of loans. Omitted fields do not filter.")
@@ -337,19 +320,9 @@ class LoanFilter:
 
 @strawberry.type
 class LoanQuery:
-    @strawberry.field(description="Loans across the network, as the viewer may see them.")
-    async def loans(
-        self,
-        info: Info,
-        filter: LoanFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Loan]:
-        return await resolvers.loans(
-            info, filter, first=first, after=after, last=last, before=before
-        )
+    loans = root_connection(
+        Loan, filter=LoanFilter, description="Loans across the network, as the viewer may see them."
+    )
 
     @strawberry.field(
         description="Loan products of the programmes given by code (all the viewer may see if "
@@ -358,7 +331,10 @@ class LoanQuery:
     async def loan_products(
         self, info: Info, programmes: list[str] | None = None
     ) -> list[LoanProduct]:
-        return await resolvers.loan_products(info, programmes)
+        f = db_loans.LoanProductFilter(as_tuple(programmes))
+        async with info.context.db.read() as session:
+            rows = await db_loans.loan_products(session, info.context.viewer.scope, f)
+        return [LoanProduct.from_row(row) for row in rows]
 
 
 _RESULT_OR_NULL = "null if refused."
@@ -533,39 +509,3 @@ class LoanWriteOffPayload:
     loan: Loan | None = strawberry.field(description="The written-off loan; " + _RESULT_OR_NULL)
     user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
     replayed: bool = strawberry.field(description=_REPLAYED)
-
-
-@strawberry.type
-class LoanMutation:
-    """The loans domain's mutations (composed into Mutation in graph/api.py)."""
-
-    @strawberry.mutation(description="Apply for a loan for a member (PENDING, next cycle).")
-    async def loan_apply(self, info: Info, input: LoanApplyInput) -> LoanApplyPayload:
-        return await resolvers.loan_apply(info, input)
-
-    @strawberry.mutation(description="Approve a PENDING loan application.")
-    async def loan_approve(self, info: Info, input: LoanApproveInput) -> LoanApprovePayload:
-        return await resolvers.loan_approve(info, input)
-
-    @strawberry.mutation(description="Disburse an approved loan: ACTIVE, with its schedule.")
-    async def loan_disburse(self, info: Info, input: LoanDisburseInput) -> LoanDisbursePayload:
-        return await resolvers.loan_disburse(info, input)
-
-    @strawberry.mutation(
-        description="Record a repayment on an ACTIVE loan, allocated interest then principal "
-        "of the oldest installment due; an overpayment is refused (OVERPAYMENT)."
-    )
-    async def repayment_record(
-        self, info: Info, input: RepaymentRecordInput
-    ) -> RepaymentRecordPayload:
-        return await resolvers.repayment_record(info, input)
-
-    @strawberry.mutation(description="Reverse a repayment entered by mistake (never a delete).")
-    async def repayment_reverse(
-        self, info: Info, input: RepaymentReverseInput
-    ) -> RepaymentReversePayload:
-        return await resolvers.repayment_reverse(info, input)
-
-    @strawberry.mutation(description="Write off an ACTIVE loan's outstanding principal.")
-    async def loan_write_off(self, info: Info, input: LoanWriteOffInput) -> LoanWriteOffPayload:
-        return await resolvers.loan_write_off(info, input)

@@ -1,21 +1,21 @@
 """Head-office technical experts, their support missions and the recommendations they leave:
-reads, head office's support figures, and the writes of experts, head office and programmes."""
+reads, head office's support figures, and the inputs and payloads of their writes."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from db import missions as db_missions
+from db.pagination import Listing, PageArgs
 from domain import missions as rules
 
 from ..context import Info
-from ..resolvers import missions as resolvers
-from ..resolvers import network as network_resolvers
+from ..dataloaders.base import CountKey, PageKey
 from .enums import (
     ExpertiseDomain,
     MissionMode,
@@ -23,17 +23,18 @@ from .enums import (
     ProgrammePhase,
     RecommendationStatus,
 )
+from .fields import child_list, children, listing_connection, parent, root_connection
 from .money import Money
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, as_tuple, node_keys
+from .relay import Connection, RowNode, as_tuple, connection, node_keys
 
 if TYPE_CHECKING:
     from .groups import DateRange
     from .network import Programme
 
 _network = "graph.schema.network"
-_missions = "graph.schema.missions"
 _groups = "graph.schema.groups"
+_Programme = Annotated["Programme", strawberry.lazy(_network)]
 
 
 @strawberry.input(description="Narrows a list of missions. Omitted fields do not filter.")
@@ -113,11 +114,18 @@ class MissionAttachment:
     url: str = strawberry.field(description="Where it is: an http(s) link.")
     added_by: str = strawberry.field(description="Who added it (their login or email).")
     added_at: datetime = strawberry.field(description="When it was added.")
+    # Not a Node in the API, but read back by id like one (missionAttachmentAdd's payload).
+    mission_id: strawberry.Private[uuid.UUID]
+    listing: ClassVar[Listing[None]] = db_missions.ATTACHMENTS
 
     @classmethod
-    def from_row(cls, row: Any) -> "MissionAttachment":
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
         return cls(
-            title=row["title"], url=row["url"], added_by=row["added_by"], added_at=row["added_at"]
+            title=row["title"],
+            url=row["url"],
+            added_by=row["added_by"],
+            added_at=row["added_at"],
+            mission_id=row["mission_id"],
         )
 
 
@@ -133,9 +141,10 @@ class RecommendationStatusChange:
     changed_by_role: str = strawberry.field(
         description="The role they recorded it as: HEAD_OFFICE, EXPERT or PROGRAMME_STAFF."
     )
+    listing: ClassVar[Listing[None]] = db_missions.STATUS_CHANGES
 
     @classmethod
-    def from_row(cls, row: Any) -> "RecommendationStatusChange":
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
         return cls(
             from_status=row["from_status"],
             status=row["to_status"],
@@ -156,30 +165,20 @@ class Expert(RowNode):
     domains: list[ExpertiseDomain] = strawberry.field(
         description="The expert's domains of expertise."
     )
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.missions.expert_by_id
-
-    @strawberry.field(description="The programmes the expert supports, among those visible.")
-    async def programmes(
-        self, info: Info
-    ) -> list[Annotated["Programme", strawberry.lazy(_network)]]:
-        return await resolvers.expert_programmes(info, self.id)
-
-    @strawberry.field(description="The missions the expert is on, among those visible.")
-    async def missions(
-        self,
-        info: Info,
-        filter: MissionFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Mission", strawberry.lazy(_missions)]]:
-        return await resolvers.expert_missions(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
+    listing = db_missions.EXPERTS
+    programmes = child_list(
+        _Programme,
+        db_missions.expert_programmes.c.expert_id,
+        listing=db_missions.PROGRAMMES_OF_EXPERTS,
+        description="The programmes the expert supports, among those visible.",
+    )
+    missions = children(
+        "Mission",
+        db_missions.mission_experts.c.expert_id,
+        filter=MissionFilter,
+        listing=db_missions.MISSIONS_OF_EXPERTS,
+        description="The missions the expert is on, among those visible.",
+    )
 
 
 @strawberry.type(description="A technical-support mission of head-office experts to a programme.")
@@ -210,36 +209,27 @@ class Mission(RowNode):
     )
     programme_id: strawberry.Private[uuid.UUID]
     expert_count: strawberry.Private[int]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.missions.mission_by_id
-
-    @strawberry.field(description="The programme the mission supports.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The experts on the mission, among those visible.")
-    async def experts(self, info: Info) -> list[Expert]:
-        return await resolvers.mission_experts(info, self.id)
-
-    @strawberry.field(description="What the mission recommended to the programme.")
-    async def recommendations(
-        self,
-        info: Info,
-        filter: RecommendationFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Recommendation", strawberry.lazy(_missions)]]:
-        return await resolvers.mission_recommendations(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Documents of the mission (links), oldest first.")
-    async def attachments(self, info: Info) -> list[MissionAttachment]:
-        return await resolvers.mission_attachments(info, self.id)
+    listing = db_missions.MISSIONS
+    programme = parent(
+        _Programme, "programme_id", description="The programme the mission supports."
+    )
+    experts = child_list(
+        Expert,
+        db_missions.mission_experts.c.mission_id,
+        listing=db_missions.EXPERTS_OF_MISSIONS,
+        description="The experts on the mission, among those visible.",
+    )
+    recommendations = children(
+        "Recommendation",
+        db_missions.recommendations.c.mission_id,
+        filter=RecommendationFilter,
+        description="What the mission recommended to the programme.",
+    )
+    attachments = child_list(
+        MissionAttachment,
+        db_missions.attachments.c.mission_id,
+        description="Documents of the mission (links), oldest first.",
+    )
 
     @strawberry.field(
         description="Days of expert time: the actual days (both ends included) once COMPLETED, "
@@ -270,25 +260,15 @@ class Recommendation(RowNode):
     )
     programme_id: strawberry.Private[uuid.UUID]
     mission_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.missions.recommendation_by_id
-
-    @strawberry.field(description="The programme it is addressed to.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The mission that made it.")
-    async def mission(self, info: Info) -> Mission | None:
-        return await resolvers.mission_by_id(info, self.mission_id)
-
-    @strawberry.field(
+    listing = db_missions.RECOMMENDATIONS
+    programme = parent(_Programme, "programme_id", description="The programme it is addressed to.")
+    mission = parent(Mission | None, "mission_id", description="The mission that made it.")
+    status_history = child_list(
+        RecommendationStatusChange,
+        db_missions.status_changes.c.recommendation_id,
         description="Its follow-up, oldest first: when it was made (OPEN), then each status "
-        "change with its day, comment and author."
+        "change with its day, comment and author.",
     )
-    async def status_history(self, info: Info) -> list[RecommendationStatusChange]:
-        return await resolvers.recommendation_status_history(info, self.id)
 
     @strawberry.field(
         description="Whether it is still OPEN or IN_PROGRESS while due before `asOf`."
@@ -335,9 +315,7 @@ class ProgrammeSupport(SupportFigures):
     def of(cls, programme_id: uuid.UUID, figures: db_missions.SupportFigures) -> Self:
         return cls(programme_id=programme_id, **support_figures(figures))
 
-    @strawberry.field(description="The programme supported.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
+    programme = parent(_Programme, "programme_id", description="The programme supported.")
 
 
 @strawberry.type(
@@ -364,21 +342,36 @@ class SupportSummary:
 
     @strawberry.field(description="All the missions chosen, each counted once.")
     async def total(self, info: Info) -> SupportFigures:
-        return await resolvers.support_total(info, self.filter, self.as_of)
+        ctx = info.context
+        async with ctx.db.read() as session:
+            figures = await db_missions.support_total(
+                session, ctx.viewer.scope, self.filter, self.as_of
+            )
+        return SupportFigures(**support_figures(figures))
 
     @strawberry.field(
         description="Per programme the filter allows (by programmes and countries), by code, "
         "those without support included."
     )
     async def by_programme(self, info: Info) -> list[ProgrammeSupport]:
-        return await resolvers.support_by_programme(info, self.filter, self.as_of)
+        ctx = info.context
+        async with ctx.db.read() as session:
+            rows = await db_missions.support_by_programme(
+                session, ctx.viewer.scope, self.filter, self.as_of
+            )
+        return [ProgrammeSupport.of(pid, figures) for pid, figures in rows]
 
     @strawberry.field(
         description="Per domain (the filter's domains, or all nine), in the domains' order, "
         "those without support included."
     )
     async def by_domain(self, info: Info) -> list[DomainSupport]:
-        return await resolvers.support_by_domain(info, self.filter, self.as_of)
+        ctx = info.context
+        async with ctx.db.read() as session:
+            rows = await db_missions.support_by_domain(
+                session, ctx.viewer.scope, self.filter, self.as_of
+            )
+        return [DomainSupport.of(domain, figures) for domain, figures in rows]
 
 
 @strawberry.type(
@@ -406,6 +399,54 @@ class SupportHistoryEntry:
     )
 
 
+_PAR_QUANTUM = Decimal("0.0001")
+
+
+async def support_history(
+    info: Info,
+    programme_id: uuid.UUID,
+    currency_code: str,
+    filter: MissionFilter | None,
+    args: PageArgs,
+) -> Connection[SupportHistoryEntry]:
+    """A programme's missions in time order, each with the portfolio on its day (for
+    Programme.supportHistory): one statement for the pages, one for the figures of every
+    mission on them."""
+    loaders = info.context.loaders
+    db_filter = filter.to_db() if filter else None
+    page = await loaders.missions.support_history_page_by_programme.load(
+        PageKey(programme_id, db_filter, args)
+    )
+    today = date.today()
+    days = [
+        rules.mission_day(row["planned_start_on"], row["actual_start_on"], today)
+        for row in page.rows
+    ]
+    portfolios = await loaders.missions.portfolio_as_of.load_many([(programme_id, d) for d in days])
+    by_mission = {
+        row["id"]: (day, portfolio)
+        for row, day, portfolio in zip(page.rows, days, portfolios, strict=True)
+    }
+
+    def entry(row: Mapping[Any, Any]) -> SupportHistoryEntry:
+        day, portfolio = by_mission[row["id"]]
+        currency = portfolio.currency_code if portfolio else currency_code
+        glp = portfolio.gross_loan_portfolio if portfolio else Decimal(0)
+        at_risk = portfolio.at_risk_30 if portfolio else Decimal(0)
+        return SupportHistoryEntry(
+            mission=Mission.from_row(row),
+            on=day,
+            gross_loan_portfolio=Money.of(glp, currency),
+            portfolio_at_risk_30=Money.of(at_risk, currency),
+            par30=(at_risk / glp).quantize(_PAR_QUANTUM) if glp else None,
+            active_borrowers=portfolio.active_borrowers if portfolio else 0,
+        )
+
+    # The same missions as Programme.missions with that filter: its count loader is shared.
+    counts = loaders.counts(db_missions.MISSIONS, db_missions.missions.c.programme_id)
+    return connection(page, entry, lambda: counts.load(CountKey(programme_id, db_filter)))
+
+
 @strawberry.type
 class MissionQuery:
     @strawberry.field(description="Head-office experts, as the viewer may see them.")
@@ -421,37 +462,21 @@ class MissionQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Expert]:
-        return await resolvers.experts(
-            info, domains, first=first, after=after, last=last, before=before
+        f = db_missions.ExpertFilter(domains=tuple(domains)) if domains is not None else None
+        return await listing_connection(
+            info, db_missions.EXPERTS, f, Expert.from_row, first, after, last, before
         )
 
-    @strawberry.field(description="Technical-support missions across the visible programmes.")
-    async def missions(
-        self,
-        info: Info,
-        filter: MissionFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Mission]:
-        return await resolvers.missions(
-            info, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Missions' recommendations across the visible programmes.")
-    async def recommendations(
-        self,
-        info: Info,
-        filter: RecommendationFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Recommendation]:
-        return await resolvers.recommendations(
-            info, filter, first=first, after=after, last=last, before=before
-        )
+    missions = root_connection(
+        Mission,
+        filter=MissionFilter,
+        description="Technical-support missions across the visible programmes.",
+    )
+    recommendations = root_connection(
+        Recommendation,
+        filter=RecommendationFilter,
+        description="Missions' recommendations across the visible programmes.",
+    )
 
     @strawberry.field(
         description="Support per programme and per domain: missions, expert-days, open and "
@@ -664,79 +689,3 @@ class RecommendationUpdatePayload(RecommendationPayload):
 @strawberry.type(description="The result of recommendationStatusUpdate.")
 class RecommendationStatusUpdatePayload(RecommendationPayload):
     pass
-
-
-@strawberry.type
-class MissionMutation:
-    """The missions domain's mutations (composed into Mutation in graph/api.py)."""
-
-    @strawberry.mutation(
-        description="Plan a mission (head office, or an expert supporting the programme, who is "
-        "then on it)."
-    )
-    async def mission_plan(self, info: Info, input: MissionPlanInput) -> MissionPlanPayload:
-        return await resolvers.mission_plan(info, input)
-
-    @strawberry.mutation(description="Start a planned mission (its experts or head office).")
-    async def mission_start(self, info: Info, input: MissionStartInput) -> MissionStartPayload:
-        return await resolvers.mission_start(info, input)
-
-    @strawberry.mutation(description="Record what a mission found (its experts or head office).")
-    async def mission_findings_log(
-        self, info: Info, input: MissionFindingsLogInput
-    ) -> MissionFindingsLogPayload:
-        return await resolvers.mission_findings_log(info, input)
-
-    @strawberry.mutation(
-        description="Complete a mission with its actual days (its experts or head office)."
-    )
-    async def mission_complete(
-        self, info: Info, input: MissionCompleteInput
-    ) -> MissionCompletePayload:
-        return await resolvers.mission_complete(info, input)
-
-    @strawberry.mutation(description="Cancel a mission (its experts or head office).")
-    async def mission_cancel(self, info: Info, input: MissionCancelInput) -> MissionCancelPayload:
-        return await resolvers.mission_cancel(info, input)
-
-    @strawberry.mutation(
-        description="Reopen a completed mission (with a reason) or a cancelled one (its experts "
-        "or head office)."
-    )
-    async def mission_reopen(self, info: Info, input: MissionReopenInput) -> MissionReopenPayload:
-        return await resolvers.mission_reopen(info, input)
-
-    @strawberry.mutation(
-        description="Attach a link to a document of a mission (its experts or head office)."
-    )
-    async def mission_attachment_add(
-        self, info: Info, input: MissionAttachmentAddInput
-    ) -> MissionAttachmentAddPayload:
-        return await resolvers.mission_attachment_add(info, input)
-
-    @strawberry.mutation(
-        description="Add a recommendation to a mission under way or completed (its experts or "
-        "head office)."
-    )
-    async def recommendation_add(
-        self, info: Info, input: RecommendationAddInput
-    ) -> RecommendationAddPayload:
-        return await resolvers.recommendation_add(info, input)
-
-    @strawberry.mutation(
-        description="Change a recommendation's text, owner, domain or due day (the mission's "
-        "experts or head office)."
-    )
-    async def recommendation_update(
-        self, info: Info, input: RecommendationUpdateInput
-    ) -> RecommendationUpdatePayload:
-        return await resolvers.recommendation_update(info, input)
-
-    @strawberry.mutation(
-        description="Record a step of a recommendation's follow-up, dated and commented (the "
-        "programme's staff, the mission's experts or head office)."
-    )
-    async def recommendation_status_update(
-        self, info: Info, input: RecommendationStatusUpdateInput
-    ) -> RecommendationStatusUpdatePayload:
-        return await resolvers.recommendation_status_update(info, input)

@@ -1,25 +1,26 @@
 """The network, its programmes, countries, partners and autonomy milestones."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
+from db import groups as db_groups
+from db import loans as db_loans
+from db import missions as db_missions
 from db import network as db_network
+from db import savings as db_savings
+from db.pagination import Listing, PageArgs
 
 from ..context import Info
-from ..resolvers import groups as groups_resolvers
-from ..resolvers import loans as loans_resolvers
-from ..resolvers import missions as missions_resolvers
-from ..resolvers import network as resolvers
-from ..resolvers import savings as savings_resolvers
 from .enums import ProgrammePhase
+from .fields import child_list, children, root_connection
 from .money import Currency, ExchangeRate
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, as_tuple
+from .relay import Connection, RowNode, as_tuple, page_args
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Group, GroupFilter, Member, MemberFilter, TrainingSession
@@ -31,6 +32,7 @@ _groups = "graph.schema.groups"
 _loans = "graph.schema.loans"
 _savings = "graph.schema.savings"
 _missions = "graph.schema.missions"
+_partners = db_network.partners.c
 
 
 @strawberry.type(description="A country where the network runs a programme.")
@@ -48,10 +50,23 @@ class Partner:
 
 @strawberry.type(description="A step toward the programme becoming an autonomous local entity.")
 class AutonomyMilestone:
+    listing: ClassVar[Listing[Any]] = db_network.MILESTONES
+
     title: str = strawberry.field(description="E.g. legal registration, own MIS, board in place.")
     target_on: date | None = strawberry.field(description="When it is planned for.")
     achieved_on: date | None = strawberry.field(description="When it was reached; null if not yet.")
     evidence: str = strawberry.field(description="What shows it was reached (document, decision).")
+    programme_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        return cls(
+            title=row["title"],
+            target_on=row["target_on"],
+            achieved_on=row["achieved_on"],
+            evidence=row["evidence"],
+            programme_id=row["programme_id"],
+        )
 
 
 @strawberry.type(description="One country operation of the network, e.g. FANSOTO in Senegal.")
@@ -70,9 +85,7 @@ class Programme(RowNode):
     country_code: strawberry.Private[str]
     currency_code: strawberry.Private[str]
 
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.network.programme_by_id
+    listing = db_network.PROGRAMMES
 
     @strawberry.field(description="The local currency its amounts are kept in.")
     def currency(self) -> Currency:
@@ -80,121 +93,74 @@ class Programme(RowNode):
 
     @strawberry.field(description="The country it operates in.")
     async def country(self, info: Info) -> Country:
-        return await resolvers.country(info, self.country_code)
+        row = await info.context.loaders.network.country_by_code.load(self.country_code)
+        assert row is not None, "programmes.country_code is a foreign key"
+        return Country(code=row["code"], name=row["name"])
 
     @strawberry.field(description="Funders and partners.")
     async def partners(self, info: Info) -> list[Partner]:
-        return await resolvers.partners(info, self.id)
-
-    @strawberry.field(description="Milestones toward autonomy, planned and reached.")
-    async def autonomy_milestones(self, info: Info) -> list[AutonomyMilestone]:
-        return await resolvers.milestones(info, self.id)
-
-    @strawberry.field(description="The programme's field staff.")
-    async def facilitators(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Facilitator", strawberry.lazy(_groups)]]:
-        return await groups_resolvers.programme_facilitators(
-            info, self.id, first=first, after=after, last=last, before=before
+        rows = await info.context.loaders.all(db_network.PARTNERS, _partners.programme_id).load(
+            self.id
         )
+        return [Partner(name=r["name"], kind=r["kind"], since=r["since"]) for r in rows]
 
-    @strawberry.field(description="The programme's solidarity groups.")
-    async def groups(
-        self,
-        info: Info,
-        filter: Annotated["GroupFilter", strawberry.lazy(_groups)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Group", strawberry.lazy(_groups)]]:
-        return await groups_resolvers.programme_groups(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
+    autonomy_milestones = child_list(
+        AutonomyMilestone,
+        db_network.milestones.c.programme_id,
+        description="Milestones toward autonomy, planned and reached.",
+    )
+    facilitators = children(
+        Annotated["Facilitator", strawberry.lazy(_groups)],
+        db_groups.facilitators.c.programme_id,
+        description="The programme's field staff.",
+    )
+    groups = children(
+        Annotated["Group", strawberry.lazy(_groups)],
+        db_groups.groups.c.programme_id,
+        filter=Annotated["GroupFilter", strawberry.lazy(_groups)],
+        description="The programme's solidarity groups.",
+    )
+    members = children(
+        Annotated["Member", strawberry.lazy(_groups)],
+        db_groups.members.c.programme_id,
+        filter=Annotated["MemberFilter", strawberry.lazy(_groups)],
+        description="The programme's members (beneficiaries).",
+    )
+    training_sessions = children(
+        Annotated["TrainingSession", strawberry.lazy(_groups)],
+        db_groups.training_sessions.c.programme_id,
+        description="Training sessions held with the programme's groups.",
+    )
+    loan_products = child_list(
+        Annotated["LoanProduct", strawberry.lazy(_loans)],
+        db_loans.products.c.programme_id,
+        description="The loan products the programme offers.",
+    )
+    loans = children(
+        Annotated["Loan", strawberry.lazy(_loans)],
+        db_loans.loans.c.programme_id,
+        filter=Annotated["LoanFilter", strawberry.lazy(_loans)],
+        description="The programme's loans.",
+    )
+    savings_accounts = children(
+        Annotated["SavingsAccount", strawberry.lazy(_savings)],
+        db_savings.accounts.c.programme_id,
+        filter=Annotated["SavingsAccountFilter", strawberry.lazy(_savings)],
+        description="The programme's members' savings accounts.",
+    )
+    missions = children(
+        Annotated["Mission", strawberry.lazy(_missions)],
+        db_missions.missions.c.programme_id,
+        filter=Annotated["MissionFilter", strawberry.lazy(_missions)],
+        description="Technical-support missions to the programme.",
+    )
 
-    @strawberry.field(description="The programme's members (beneficiaries).")
-    async def members(
-        self,
-        info: Info,
-        filter: Annotated["MemberFilter", strawberry.lazy(_groups)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Member", strawberry.lazy(_groups)]]:
-        return await groups_resolvers.programme_members(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Training sessions held with the programme's groups.")
-    async def training_sessions(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["TrainingSession", strawberry.lazy(_groups)]]:
-        return await groups_resolvers.programme_training_sessions(
-            info, self.id, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="The loan products the programme offers.")
-    async def loan_products(
-        self, info: Info
-    ) -> list[Annotated["LoanProduct", strawberry.lazy(_loans)]]:
-        return await loans_resolvers.programme_loan_products(info, self.id)
-
-    @strawberry.field(description="The programme's loans.")
-    async def loans(
-        self,
-        info: Info,
-        filter: Annotated["LoanFilter", strawberry.lazy(_loans)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Loan", strawberry.lazy(_loans)]]:
-        return await loans_resolvers.programme_loans(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="The programme's members' savings accounts.")
-    async def savings_accounts(
-        self,
-        info: Info,
-        filter: Annotated["SavingsAccountFilter", strawberry.lazy(_savings)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["SavingsAccount", strawberry.lazy(_savings)]]:
-        return await savings_resolvers.programme_savings_accounts(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Technical-support missions to the programme.")
-    async def missions(
-        self,
-        info: Info,
-        filter: Annotated["MissionFilter", strawberry.lazy(_missions)] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated["Mission", strawberry.lazy(_missions)]]:
-        return await missions_resolvers.programme_missions(
-            info, self.id, filter, first=first, after=after, last=last, before=before
-        )
-
-    @strawberry.field(description="Head-office experts who support the programme.")
-    async def experts(self, info: Info) -> list[Annotated["Expert", strawberry.lazy(_missions)]]:
-        return await missions_resolvers.programme_experts(info, self.id)
+    experts = child_list(
+        Annotated["Expert", strawberry.lazy(_missions)],
+        db_missions.expert_programmes.c.programme_id,
+        listing=db_missions.EXPERTS_OF_PROGRAMMES,
+        description="Head-office experts who support the programme.",
+    )
 
     @strawberry.field(
         description="The programme's missions in time order (by the day each started, or is "
@@ -210,16 +176,10 @@ class Programme(RowNode):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated["SupportHistoryEntry", strawberry.lazy(_missions)]]:
-        return await missions_resolvers.programme_support_history(
-            info,
-            self.id,
-            self.currency_code,
-            filter,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+        from .missions import support_history
+
+        args = page_args(info, first, after, last, before)
+        return await support_history(info, self.id, self.currency_code, filter, args)
 
 
 @strawberry.input(description="Narrows a list of programmes. Omitted fields do not filter.")
@@ -253,52 +213,51 @@ class Network:
     def reporting_currency(self) -> Currency:
         return Currency.of(self.reporting_currency_code)
 
-    @strawberry.field(description="The programmes the viewer may see.")
-    async def programmes(
-        self,
-        info: Info,
-        filter: ProgrammeFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Programme]:
-        return await resolvers.network_programmes(
-            info, self.network_id, filter, first=first, after=after, last=last, before=before
-        )
+    programmes = root_connection(
+        Programme, filter=ProgrammeFilter, description="The programmes the viewer may see."
+    )
 
     @strawberry.field(description="Countries where the viewer may see a programme.")
     async def countries(self, info: Info) -> list[Country]:
-        return await resolvers.countries(info)
+        async with info.context.db.read() as session:
+            rows = await db_network.countries(session, info.context.viewer.scope)
+        return [Country(code=row["code"], name=row["name"]) for row in rows]
 
 
 @strawberry.type
 class NetworkQuery:
     @strawberry.field(description="The network as a whole.")
     async def network(self, info: Info) -> Network | None:
-        return await resolvers.network(info)
-
-    @strawberry.field(description="Programmes across the network, as the viewer may see them.")
-    async def programmes(
-        self,
-        info: Info,
-        filter: ProgrammeFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Programme]:
-        return await resolvers.programmes(
-            info, filter, first=first, after=after, last=last, before=before
+        async with info.context.db.read() as session:
+            row = await db_network.network(session)
+        if row is None:
+            return None
+        return Network(
+            name=row["name"],
+            head_office=row["head_office"],
+            network_id=row["id"],
+            reporting_currency_code=row["reporting_currency_code"],
         )
+
+    programmes = root_connection(
+        Programme,
+        filter=ProgrammeFilter,
+        description="Programmes across the network, as the viewer may see them.",
+    )
 
     @strawberry.field(description="One programme by its code, e.g. FANSOTO; null if not visible.")
     async def programme(self, info: Info, code: str) -> Programme | None:
-        return await resolvers.programme_by_code(info, code)
+        ctx = info.context
+        only = db_network.ProgrammeFilter(codes=(code,))
+        async with ctx.db.read() as session:
+            page = await db_network.PROGRAMMES.page(session, ctx.viewer.scope, only, PageArgs(1))
+        return Programme.from_row(page.rows[0]) if page.rows else None
 
     @strawberry.field(description="Currencies the network's amounts are kept in.")
     async def currencies(self, info: Info) -> list[Currency]:
-        return await resolvers.currencies(info)
+        async with info.context.db.read() as session:
+            rows = await db_network.currencies(session)
+        return [Currency.of(row["code"]) for row in rows]
 
     @strawberry.field(description="Monthly rates of a currency against the euro, oldest first.")
     async def exchange_rates(
@@ -308,7 +267,9 @@ class NetworkQuery:
         since: date | None = None,
         until: date | None = None,
     ) -> list[ExchangeRate]:
-        return await resolvers.exchange_rates(info, currency, since, until)
+        async with info.context.db.read() as session:
+            rows = await db_network.exchange_rates(session, currency, since, until)
+        return [ExchangeRate.from_row(row) for row in rows]
 
 
 @strawberry.input(
@@ -375,24 +336,3 @@ class MilestoneSetPayload(MilestonePayload):
 @strawberry.type(description="The result of milestoneUpdate.")
 class MilestoneUpdatePayload(MilestonePayload):
     pass
-
-
-@strawberry.type
-class NetworkMutation:
-    """The network domain's mutations (composed into Mutation in graph/api.py)."""
-
-    @strawberry.mutation(
-        description="Set a programme's milestone toward autonomy: its dates and evidence "
-        "(head office)."
-    )
-    async def milestone_set(self, info: Info, input: MilestoneSetInput) -> MilestoneSetPayload:
-        return await missions_resolvers.milestone_set(info, input)
-
-    @strawberry.mutation(
-        description="Change some of a milestone toward autonomy: title, dates, evidence "
-        "(head office)."
-    )
-    async def milestone_update(
-        self, info: Info, input: MilestoneUpdateInput
-    ) -> MilestoneUpdatePayload:
-        return await missions_resolvers.milestone_update(info, input)

@@ -10,10 +10,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from db import operations as db_operations
+from db.scope import Scope
+from domain.enums import Role
 
 from ..context import Info
 from ..errors import InvalidArgument
-from ..resolvers import operations as resolvers
+from .fields import listing_connection, parent
 from .relay import Connection, RowNode, as_tuple, parse_node_id
 
 if TYPE_CHECKING:
@@ -41,15 +43,17 @@ class AuditEntry(RowNode):
             return None
         return relay.GlobalID(self.entity_type, str(self.entity_id))
 
+    listing = db_operations.AUDIT
+
     @classmethod
     def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
         return info.context.loaders.operations.audit_entry_by_id
 
-    @strawberry.field(description="The programme written to; null for network-level writes.")
-    async def programme(
-        self, info: Info
-    ) -> Annotated["Programme", strawberry.lazy(_network)] | None:
-        return await resolvers.programme(info, self.programme_id)
+    programme = parent(
+        Annotated["Programme", strawberry.lazy(_network)] | None,
+        "programme_id",
+        description="The programme written to; null for network-level writes.",
+    )
 
 
 def _key(gid: relay.GlobalID) -> uuid.UUID:
@@ -91,6 +95,18 @@ class OperationsQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[AuditEntry]:
-        return await resolvers.audit_entries(
-            info, filter, first=first, after=after, last=last, before=before
+        scope = info.context.viewer.scope
+        # Only head office reads the trail; an empty scope gives anyone else an empty list.
+        visible = scope if scope.role is Role.HEAD_OFFICE else Scope(frozenset(), role=scope.role)
+        db_filter = filter.to_db() if filter else None
+        return await listing_connection(
+            info,
+            AuditEntry.listing,
+            db_filter,
+            AuditEntry.from_row,
+            first,
+            after,
+            last,
+            before,
+            scope=visible,
         )

@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
-from db.pagination import Page, PageArgs
+from db.pagination import Listing, Page, PageArgs
 
 from ..context import Info
 from ..errors import InvalidArgument
@@ -131,15 +131,16 @@ def parse_node_id(node_id: str) -> uuid.UUID | None:
 class RowNode(relay.Node):
     """A node built from a database row: its plain fields are the row's columns.
 
-    `money` maps a Money field to the column holding its currency; `loader` returns the
-    request's by-id loader, which applies the viewer's scope (out of scope reads as null).
+    `listing` is the db/ listing its rows come from, which applies the viewer's scope (out of
+    scope reads as null); `money` maps a Money field to the column holding its currency.
     """
 
+    listing: ClassVar[Listing[Any]]
     money: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        raise NotImplementedError
+        return info.context.loaders.rows(cls.listing)
 
     @classmethod
     @cache

@@ -4,21 +4,18 @@ import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from db import savings as db_savings
 
-from ..context import Info
-from ..resolvers import network as network_resolvers
-from ..resolvers import savings as resolvers
 from .enums import SavingsKind, SavingsTransactionKind
+from .fields import children, parent, root_connection
 from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, as_tuple
+from .relay import RowNode, as_tuple
 
 if TYPE_CHECKING:
     from .groups import Facilitator, Member
@@ -40,35 +37,29 @@ class SavingsAccount(RowNode):
     member_id: strawberry.Private[uuid.UUID]
     currency_code: strawberry.Private[str]
     money: ClassVar[Mapping[str, str]] = {"balance": "currency_code"}
-
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.savings.savings_account_by_id
-
-    @strawberry.field(description="The programme holding the account.")
-    async def programme(self, info: Info) -> Annotated["Programme", strawberry.lazy(_network)]:
-        return await network_resolvers.programme_by_id(info, self.programme_id)
-
-    @strawberry.field(description="The member who owns the account.")
-    async def member(self, info: Info) -> Annotated["Member", strawberry.lazy(_groups)]:
-        return await resolvers.member(info, self.member_id)
+    listing = db_savings.SAVINGS_ACCOUNTS
+    # An account's programme and member, and a transaction's account, are in the same
+    # programme: whoever sees the one sees the other, so those relations are never null.
+    programme = parent(
+        Annotated["Programme", strawberry.lazy(_network)],
+        "programme_id",
+        description="The programme holding the account.",
+    )
+    member = parent(
+        Annotated["Member", strawberry.lazy(_groups)],
+        "member_id",
+        description="The member who owns the account.",
+    )
 
     @strawberry.field(description="The currency the account is kept in (the programme's).")
     def currency(self) -> Currency:
         return Currency.of(self.currency_code)
 
-    @strawberry.field(description="Deposits, withdrawals and interest, oldest first.")
-    async def transactions(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection["SavingsTransaction"]:
-        return await resolvers.account_transactions(
-            info, self.id, first=first, after=after, last=last, before=before
-        )
+    transactions = children(
+        "SavingsTransaction",
+        db_savings.transactions.c.account_id,
+        description="Deposits, withdrawals and interest, oldest first.",
+    )
 
 
 @strawberry.type(description="A movement on a savings account.")
@@ -86,19 +77,13 @@ class SavingsTransaction(RowNode):
         "balance_after": "currency_code",
     }
 
-    @classmethod
-    def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
-        return info.context.loaders.savings.savings_transaction_by_id
-
-    @strawberry.field(description="The account moved.")
-    async def account(self, info: Info) -> SavingsAccount:
-        return await resolvers.account(info, self.account_id)
-
-    @strawberry.field(description="The facilitator who recorded it, if known.")
-    async def recorded_by(
-        self, info: Info
-    ) -> Annotated["Facilitator", strawberry.lazy(_groups)] | None:
-        return await resolvers.facilitator(info, self.recorded_by_id)
+    listing = db_savings.SAVINGS_TRANSACTIONS
+    account = parent(SavingsAccount, "account_id", description="The account moved.")
+    recorded_by = parent(
+        Annotated["Facilitator", strawberry.lazy(_groups)] | None,
+        "recorded_by_id",
+        description="The facilitator who recorded it, if known.",
+    )
 
 
 @strawberry.input(description="Narrows a list of savings accounts. Omitted fields do not filter.")
@@ -120,21 +105,11 @@ class SavingsAccountFilter:
 
 @strawberry.type
 class SavingsQuery:
-    @strawberry.field(
-        description="Savings accounts across the network, as the viewer may see them."
+    savings_accounts = root_connection(
+        SavingsAccount,
+        filter=SavingsAccountFilter,
+        description="Savings accounts across the network, as the viewer may see them.",
     )
-    async def savings_accounts(
-        self,
-        info: Info,
-        filter: SavingsAccountFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[SavingsAccount]:
-        return await resolvers.savings_accounts(
-            info, filter, first=first, after=after, last=last, before=before
-        )
 
 
 _USER_ERRORS = "Why it was refused, if it was: each names the input field at fault."
@@ -195,25 +170,3 @@ class SavingsMovementPayload:
     )
     user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
     replayed: bool = strawberry.field(description=_REPLAYED)
-
-
-@strawberry.type
-class SavingsMutation:
-    """The savings domain's mutations (composed into Mutation in graph/api.py)."""
-
-    @strawberry.mutation(
-        description="Record a deposit on a member's account of a kind, opening it if need be."
-    )
-    async def savings_deposit(
-        self, info: Info, input: SavingsDepositInput
-    ) -> SavingsMovementPayload:
-        return await resolvers.savings_deposit(info, input)
-
-    @strawberry.mutation(
-        description="Record a withdrawal, never below zero nor below the compulsory minimum "
-        "while a loan is active."
-    )
-    async def savings_withdraw(
-        self, info: Info, input: SavingsWithdrawInput
-    ) -> SavingsMovementPayload:
-        return await resolvers.savings_withdraw(info, input)

@@ -1,0 +1,243 @@
+"""Declared fields: what a field *is* (a parent by key, a child connection, a small child list),
+written once on its type. Each declaration is data the planner reads (`declaration(field)`) and
+a resolver the fallback path runs through the request's generic loaders.
+
+The Relay arguments (`first/after/last/before`) and the filter are added here, once.
+"""
+
+import inspect
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, get_args, get_origin
+
+import strawberry
+from sqlalchemy import ColumnElement
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
+
+from db.pagination import Listing
+from db.scope import Scope
+
+from ..context import Info
+from ..dataloaders.base import CountKey, PageKey
+from .relay import Connection, connection, page_args
+
+DECLARATION = "edm-declaration"
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """The row another row points at: `key` is the attribute holding its id."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    """A connection of rows whose `parent_col` equals this row's id, through `listing` (the
+    node type's own listing when None); `filter` is the GraphQL filter input, if any."""
+
+    parent_col: ColumnElement[uuid.UUID]
+    listing: Listing[Any] | None
+    filter: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ChildList:
+    """Every row whose `parent_col` equals this row's id: for small closed lists."""
+
+    parent_col: ColumnElement[uuid.UUID]
+    listing: Listing[Any] | None
+
+
+Declaration = Parent | Children | ChildList
+
+
+def declaration(field: StrawberryField) -> Declaration | None:
+    found = field.metadata.get(DECLARATION) if field.metadata else None
+    return found if isinstance(found, Parent | Children | ChildList) else None
+
+
+def _unwrap(field_type: Any) -> Any:
+    """The named type behind lazy references, Optional and List wrappers."""
+    while True:
+        if isinstance(field_type, LazyType):
+            field_type = field_type.resolve_type()
+        elif isinstance(field_type, StrawberryOptional | StrawberryList):
+            field_type = field_type.of_type
+        else:
+            return field_type
+
+
+# Fields live as long as the schema's classes, for the whole process.
+_node_classes: dict[int, Any] = {}
+
+
+def node_class(field: StrawberryField) -> Any:
+    """The row type (a RowNode, or a plain type with `listing` and `from_row`) a parent, list
+    or connection field returns, resolved once and cached on the field."""
+    cached = _node_classes.get(id(field))
+    if cached is not None:
+        return cached
+    found = _unwrap(field.type)
+    if get_origin(found) is Connection:
+        found = _unwrap(get_args(found)[0])
+    else:
+        # A specialised generic: strawberry keeps the type argument in type_var_map.
+        definition = getattr(found, "__strawberry_definition__", None)
+        bound = getattr(definition, "type_var_map", None) or {}
+        if "NodeT" in bound:
+            found = _unwrap(bound["NodeT"])
+    if not (isinstance(found, type) and hasattr(found, "listing") and hasattr(found, "from_row")):
+        raise TypeError(f"{field.python_name} must return a type with a listing, not {found!r}")
+    _node_classes[id(field)] = found
+    return found
+
+
+def _declared(
+    graphql_type: Any, description: str, declared: Declaration, resolver: Callable[..., Any]
+) -> Any:
+    # The type is passed rather than annotated so that declared fields keep their place among
+    # the type's methods (strawberry lists annotated fields first).
+    return strawberry.field(
+        resolver=resolver,
+        graphql_type=graphql_type,
+        description=description,
+        metadata={DECLARATION: declared},
+    )
+
+
+def parent(of: Any, key: str, *, description: str) -> Any:
+    """The row `key` points at; null when the key is null or the row is out of scope."""
+    declared = Parent(key)
+
+    async def resolve(root: Any, info: Info) -> Any:
+        node_id = getattr(root, key)
+        if node_id is None:
+            return None
+        cls = node_class(info._field)
+        row = await info.context.loaders.rows(cls.listing).load(node_id)
+        return cls.from_row(row) if row is not None else None
+
+    return _declared(of, description, declared, resolve)
+
+
+def _params(filter: Any) -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("info", keyword, annotation=Info),
+    ]
+    if filter is not None:
+        params.append(inspect.Parameter("filter", keyword, default=None, annotation=filter | None))
+    params += [
+        inspect.Parameter(name, keyword, default=None, annotation=kind | None)
+        for name, kind in (("first", int), ("after", str), ("last", int), ("before", str))
+    ]
+    return params
+
+
+def _db_filter(filter: Any) -> Any:
+    return filter.to_db() if filter is not None else None
+
+
+def children(
+    of: Any,
+    parent_col: ColumnElement[uuid.UUID],
+    *,
+    description: str,
+    filter: Any = None,
+    listing: Listing[Any] | None = None,
+) -> Any:
+    """A connection of the rows under this one, batched across every parent of a level."""
+    declared = Children(parent_col, listing, filter)
+
+    async def resolve(
+        root: Any,
+        *,
+        info: Info,
+        filter: Any = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Any]:
+        cls = node_class(info._field)
+        rows_of = listing or cls.listing
+        loaders = info.context.loaders
+        args = page_args(info, first, after, last, before)
+        db_filter = _db_filter(filter)
+        page = await loaders.pages(rows_of, parent_col).load(PageKey(root.id, db_filter, args))
+        counts = loaders.counts(rows_of, parent_col)
+        return connection(page, cls.from_row, lambda: counts.load(CountKey(root.id, db_filter)))
+
+    resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
+    return _declared(Connection[of], description, declared, resolve)
+
+
+def child_list(
+    of: Any,
+    parent_col: ColumnElement[uuid.UUID],
+    *,
+    description: str,
+    listing: Listing[Any] | None = None,
+) -> Any:
+    """Every row under this one, by key order: for small closed lists (partners, accounts)."""
+    declared = ChildList(parent_col, listing)
+
+    async def resolve(root: Any, info: Info) -> list[Any]:
+        cls = node_class(info._field)
+        rows = await info.context.loaders.all(listing or cls.listing, parent_col).load(root.id)
+        return [cls.from_row(row) for row in rows]
+
+    return _declared(list[of], description, declared, resolve)
+
+
+def root_connection(of: Any, *, description: str, filter: Any = None) -> Any:
+    """A top-level list of a node type, in the viewer's scope, filtered and paged."""
+
+    async def resolve(
+        root: Any,
+        *,
+        info: Info,
+        filter: Any = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Any]:
+        cls = node_class(info._field)
+        return await listing_connection(
+            info, cls.listing, _db_filter(filter), cls.from_row, first, after, last, before
+        )
+
+    resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
+    return strawberry.field(resolver=resolve, graphql_type=Connection[of], description=description)
+
+
+async def listing_connection(
+    info: Info,
+    listing: Listing[Any],
+    filter: Any,
+    to_node: Callable[[Mapping[Any, Any]], Any],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    *,
+    scope: Scope | None = None,
+) -> Connection[Any]:
+    """One statement for the page, one more only if totalCount is asked."""
+    args = page_args(info, first, after, last, before)
+    ctx = info.context
+    visible = ctx.viewer.scope if scope is None else scope
+    async with ctx.db.read() as session:
+        page = await listing.page(session, visible, filter, args)
+
+    async def count_all() -> int:
+        async with ctx.db.read() as session:
+            return await listing.count(session, visible, filter)
+
+    return connection(page, to_node, count_all)
