@@ -37,6 +37,12 @@ class Scope:
             self.role is Role.PROGRAMME_STAFF and not self.read_only and self.allows(programme_id)
         )
 
+    def operates(self, column: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+        """`may_operate` as SQL, for a programme_id column."""
+        if self.role is not Role.PROGRAMME_STAFF or self.read_only:
+            return false()
+        return self.where(column)
+
     def require_operator(self, programme_id: uuid.UUID) -> None:
         if not self.may_operate(programme_id):
             raise RuleViolation(

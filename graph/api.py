@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from .context import Info
 from .errors import PublicError
+from .planner import PlannedReads
 from .resolvers import groups, loans, missions, network, savings
 from .resolvers.indicators import IndicatorQuery
 from .schema.groups import GroupQuery
@@ -177,6 +178,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    if settings.planner:
+        # Last: it answers only operations every earlier extension let through.
+        extensions.append(PlannedReads)
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
     schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)

@@ -153,6 +153,7 @@ def create_app(settings: Settings) -> Starlette:
         if not settings.production:
             log.warning(ANONYMOUS_WARNING)
         app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
+        app.state.planner_differences = []
         tune_garbage_collector()
         try:
             yield

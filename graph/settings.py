@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
     log_level: str = "info"
+    planner: bool = Field(
+        default=True,
+        description="Answer plannable queries with SQL that builds the JSON (graph/planner); "
+        "false: every field through its resolver.",
+    )
+    planner_check: bool = Field(
+        default=False,
+        description="Tests only: also run each planned query on the resolver path and keep any "
+        "difference (app.state.planner_differences).",
+    )
 
     # Credentials: Bearer JWTs. One of the three keys is required in production.
     jwt_secret: SecretStr | None = Field(

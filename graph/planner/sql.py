@@ -60,8 +60,7 @@ def instant(value: ColumnElement[Any]) -> ColumnElement[str]:
     utc = value.op("AT TIME ZONE")(literal("UTC"))
     seconds = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
     micros = case(
-        (func.date_part("microseconds", utc) % 1000000 == 0, literal("")),
-        else_=func.to_char(utc, ".US"),
+        (func.to_char(utc, "US") == "000000", literal("")), else_=func.to_char(utc, ".US")
     )
     return case((value.is_(None), null()), else_=seconds + micros + literal("+00:00"))
 

@@ -52,12 +52,19 @@ class ChildList:
     listing: Listing[Any] | None
 
 
-Declaration = Parent | Children | ChildList
+@dataclass(frozen=True, slots=True)
+class Roots:
+    """A top-level connection of the node type's listing in the viewer's scope."""
+
+    filter: Any
+
+
+Declaration = Parent | Children | ChildList | Roots
 
 
 def declaration(field: StrawberryField) -> Declaration | None:
     found = field.metadata.get(DECLARATION) if field.metadata else None
-    return found if isinstance(found, Parent | Children | ChildList) else None
+    return found if isinstance(found, Parent | Children | ChildList | Roots) else None
 
 
 def _unwrap(field_type: Any) -> Any:
@@ -214,7 +221,7 @@ def root_connection(of: Any, *, description: str, filter: Any = None) -> Any:
         )
 
     resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
-    return strawberry.field(resolver=resolve, graphql_type=Connection[of], description=description)
+    return _declared(Connection[of], description, Roots(filter), resolve)
 
 
 async def listing_connection(

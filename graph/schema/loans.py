@@ -16,7 +16,7 @@ from domain.allocation import days_past_due
 from ..context import Info
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
 from .fields import children, parent, root_connection
-from .money import Currency, Money, MoneyInput, plain
+from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import RowNode, as_tuple, node_keys
 
@@ -77,6 +77,7 @@ class LoanProduct(RowNode):
     programme_id: strawberry.Private[uuid.UUID]
     currency_code: strawberry.Private[str]
     listing = db_loans.LOAN_PRODUCTS
+    plain = frozenset({"period_rate_percent", "fee_percent"})
     money: ClassVar[Mapping[str, str]] = {
         "min_principal": "currency_code",
         "max_principal": "currency_code",
@@ -86,13 +87,6 @@ class LoanProduct(RowNode):
         "programme_id",
         description="The programme offering the product.",
     )
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> Self:
-        product = super().from_row(row)
-        product.period_rate_percent = plain(product.period_rate_percent)
-        product.fee_percent = plain(product.fee_percent)
-        return product
 
     @strawberry.field(description="The currency the product lends in (the programme's).")
     def currency(self) -> Currency:
@@ -199,6 +193,7 @@ class Loan(RowNode):
         "outstanding_principal": "currency_code",
     }
     listing = db_loans.LOANS
+    plain = frozenset({"period_rate_percent"})
     # A loan's programme, member, group and product are in the loan's programme, so whoever
     # sees the loan sees them: those relations are never null.
     programme = parent(_Programme, "programme_id", description="The programme that lent.")
@@ -209,12 +204,6 @@ class Loan(RowNode):
     product = parent(
         LoanProduct, "product_id", description="The loan product it was granted under."
     )
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> Self:
-        loan = super().from_row(row)
-        loan.period_rate_percent = plain(loan.period_rate_percent)
-        return loan
 
     @strawberry.field(
         description="Days since the oldest unpaid installment fell due, at `asOf` (today if "

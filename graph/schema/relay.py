@@ -16,7 +16,7 @@ from db.pagination import Listing, Page, PageArgs
 
 from ..context import Info
 from ..errors import InvalidArgument
-from .money import Money
+from .money import Money, plain
 
 NodeT = TypeVar("NodeT")
 _CURSOR_PREFIX = b"cursor:"
@@ -132,11 +132,14 @@ class RowNode(relay.Node):
     """A node built from a database row: its plain fields are the row's columns.
 
     `listing` is the db/ listing its rows come from, which applies the viewer's scope (out of
-    scope reads as null); `money` maps a Money field to the column holding its currency.
+    scope reads as null); `money` maps a Money field to the column holding its currency;
+    `plain` names the decimals shown without trailing zeros.
     """
 
     listing: ClassVar[Listing[Any]]
     money: ClassVar[Mapping[str, str]] = {}
+    # Decimal fields shown without trailing zeros (rates, percents), see money.plain.
+    plain: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def loader(cls, info: Info) -> DataLoader[uuid.UUID, Any]:
@@ -152,6 +155,8 @@ class RowNode(relay.Node):
         values = {name: row[name] for name in cls._columns() if name in row}
         for name, currency_column in cls.money.items():
             values[name] = Money.of(row[name], row[currency_column])
+        for name in cls.plain:
+            values[name] = plain(values[name])
         return cls(**values)
 
     @classmethod

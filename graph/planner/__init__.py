@@ -1,0 +1,105 @@
+"""Reads at PostgreSQL speed: a query whose every field the planner knows is answered by one
+SQL statement per root field that builds the JSON; the server passes those bytes on
+(orjson.Fragment) without completing a field in Python. Anything else, every mutation, and
+any planning doubt take the resolver path, which gives the same answer."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, execute
+from graphql.execution.values import get_variable_values
+from graphql.utilities import get_operation_ast
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from .plan import RootPlan, Unplannable, plan_operation
+
+log = logging.getLogger("edm_graph.planner")
+
+# Set while a test's check runs the resolver path, so statement counts leave it out.
+CHECKING: ContextVar[bool] = ContextVar("planner_checking", default=False)
+
+
+class PlannedReads(SchemaExtension):
+    """Last of the extensions: limits, authentication and validation have run."""
+
+    def plans(self) -> list[RootPlan] | None:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        if ctx.result is not None or document is None or ctx.pre_execution_errors:
+            return None
+        if ctx.operation_type is not OperationType.QUERY:
+            return None
+        operation = get_operation_ast(document, ctx.operation_name)
+        if operation is None:
+            return None
+        variables = get_variable_values(
+            ctx.schema._schema, operation.variable_definitions or (), ctx.variables or {}
+        )
+        if isinstance(variables, list):  # coercion errors: the resolver path reports them
+            return None
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        context: Any = ctx.context
+        try:
+            return plan_operation(
+                ctx.schema, operation, fragments, variables, context.viewer.scope, context.settings
+            )
+        except (Unplannable, GraphQLError) as reason:
+            log.debug("resolver path for %s: %s", ctx.operation_name or "an operation", reason)
+            return None
+        except Exception:  # a planner bug must never cost the client its answer
+            log.exception("planner failed; the resolver path answers")
+            return None
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        plans = self.plans()
+        if plans:
+            context: Any = self.execution_context.context
+            data: dict[str, Any] = {}
+            async with context.db.read() as session:
+                for plan in plans:
+                    text = await session.scalar(plan.statement)
+                    data[plan.key] = orjson.Fragment(text if text is not None else "null")
+            if context.settings.planner_check:
+                await self.compare(data)
+            self.execution_context.result = ExecutionResult(data=data, errors=None)
+        yield
+
+    async def compare(self, planned: dict[str, Any]) -> None:
+        """Tests: run the resolver path too and keep every difference on the app's state."""
+        ctx = self.execution_context
+        context: Any = ctx.context
+        token = CHECKING.set(True)
+        try:
+            context.refresh_loaders()
+            resolved = await execute(  # type: ignore[misc]
+                ctx.schema._schema,
+                ctx.graphql_document,  # type: ignore[arg-type]
+                variable_values=ctx.variables,
+                operation_name=ctx.operation_name,
+                context_value=context,
+            )
+        finally:
+            CHECKING.reset(token)
+        expected = orjson.loads(
+            orjson.dumps({"data": resolved.data, "errors": bool(resolved.errors)})
+        )
+        got = orjson.loads(orjson.dumps({"data": planned, "errors": False}))
+        if expected != got:
+            differences = context.request.app.state.planner_differences
+            differences.append(
+                {
+                    "query": ctx.query,
+                    "variables": ctx.variables,
+                    "planned": got,
+                    "resolved": expected,
+                }
+            )
+
+
+__all__ = ["PlannedReads"]
