@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, func, insert, select, update
+from sqlalchemy import Date, Executable, Select, and_, func, insert, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from domain.ids import uuid7
 from domain.money import round_money
 from domain.schedule import ScheduledInstallment, build_schedule
 
+from .indicators import loan_states, loans_state_on, outstanding_on
 from .models import (
     Attendance,
     Facilitator,
@@ -89,13 +90,54 @@ def _loans(scope: Scope, f: LoanFilter | None) -> Select[Any]:
         stmt = stmt.where(loans.c.product_id.in_(f.product_ids))
     stmt = between(stmt, loans.c.disbursed_on, f.disbursed_from, f.disbursed_to)
     if f.min_days_past_due is not None and f.min_days_past_due > 0:
-        # Days past due count from the oldest unpaid due date, kept on the loan (indexed).
-        as_of = f.as_of or date.today()
-        stmt = stmt.where(
-            loans.c.status == LoanStatus.ACTIVE,
-            loans.c.oldest_unpaid_due_on <= as_of - timedelta(days=f.min_days_past_due),
-        )
+        stmt = stmt.where(_days_past_due_at_least(scope, f.min_days_past_due, f.as_of))
     return stmt
+
+
+def _days_past_due_at_least(scope: Scope, days: int, as_of: date | None) -> Any:
+    """Loans outstanding at the end of `as_of` whose oldest unpaid installment was due at
+    least `days` days before. Today (or later): from the derived state kept on the loan
+    (indexed); a past day: from the ledger as it stood then, as the indicators read it."""
+    today = date.today()
+    as_of = as_of or today
+    cutoff = as_of - timedelta(days=days)
+    if as_of >= today:
+        return and_(loans.c.status == LoanStatus.ACTIVE, loans.c.oldest_unpaid_due_on <= cutoff)
+    # A loan can only be late by then if an installment fell due by the cutoff, so after a
+    # disbursement before it: this keeps the ledger's work to the candidates.
+    pairs = (
+        select(loans.c.id, loans.c.principal, literal(as_of, Date()).label("day"))
+        .where(
+            scope.where(loans.c.programme_id),
+            outstanding_on(as_of),
+            loans.c.disbursed_on < cutoff,
+        )
+        .cte("candidates")
+    )
+    state = loans_state_on(pairs)
+    return loans.c.id.in_(select(state.c.id).where(state.c.oldest <= cutoff))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanStateOn:
+    """A loan's state at the end of a day, as the ledger stood then."""
+
+    outstanding_principal: Decimal
+    oldest_unpaid_due_on: date | None
+
+
+async def loan_states_on(
+    session: AsyncSession, scope: Scope, keys: Sequence[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], LoanStateOn]:
+    """The state of each (loan, day) key outstanding that day, in one statement; a loan
+    not outstanding that day (not yet disbursed, repaid or written off) has no entry."""
+    if not keys:
+        return {}
+    query = loan_states(scope, keys)
+    return {
+        (row.loan_id, row.day): LoanStateOn(row.outstanding, row.oldest)
+        for row in await session.execute(query.statement, query.params)
+    }
 
 
 def _repayments(scope: Scope, _: None) -> Select[Any]:

@@ -1,6 +1,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.engine import RowMapping
 from strawberry.dataloader import DataLoader
@@ -30,6 +31,9 @@ class LoanLoaders:
     repayments_count_by_loan: DataLoader[CountKey, int]
     # A repayment has at most one reversal (reverses_id is unique): a list of zero or one.
     reversals_by_repayment: DataLoader[uuid.UUID, list[RowMapping]]
+    # A loan's state at the end of a past day, from the ledger as it stood then; None when
+    # it was not outstanding that day.
+    loan_state_by_loan_day: DataLoader[tuple[uuid.UUID, date], loans.LoanStateOn | None]
 
 
 def build(db: Database, scope: Scope) -> LoanLoaders:
@@ -37,6 +41,13 @@ def build(db: Database, scope: Scope) -> LoanLoaders:
         async with db.read() as session:
             found = await loans.schedules_by_loan(session, scope, loan_ids)
         return [found[loan_id] for loan_id in loan_ids]
+
+    async def states(
+        keys: Sequence[tuple[uuid.UUID, date]],
+    ) -> list[loans.LoanStateOn | None]:
+        async with db.read() as session:
+            found = await loans.loan_states_on(session, scope, keys)
+        return [found.get(key) for key in keys]
 
     c = loans.loans.c
     r = loans.repayments.c
@@ -57,4 +68,5 @@ def build(db: Database, scope: Scope) -> LoanLoaders:
         repayments_page_by_loan=pages_by(db, scope, loans.REPAYMENTS, r.loan_id),
         repayments_count_by_loan=counts_by(db, scope, loans.REPAYMENTS, r.loan_id),
         reversals_by_repayment=all_by(db, scope, loans.REPAYMENTS, r.reverses_id),
+        loan_state_by_loan_day=DataLoader(load_fn=states),
     )

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import loans as db_loans
 from db.scope import Scope
+from domain import allocation
+from domain.enums import LoanStatus
 
 from ..context import Info
 from ..schema import loans as types
@@ -156,6 +158,20 @@ async def loan_repayments(
         last=last,
         before=before,
     )
+
+
+async def days_past_due(info: Info, loan: types.Loan, as_of: date | None) -> int:
+    """Days past due at the end of `as_of`: today's from the loan's derived state, a past
+    day's from the ledger as it stood then (as the indicators count them); 0 unless the loan
+    was outstanding (disbursed, not yet repaid or written off) on that day."""
+    today = date.today()
+    day = as_of or today
+    if day >= today:
+        if loan.status is not LoanStatus.ACTIVE:
+            return 0
+        return allocation.days_past_due(loan.oldest_unpaid_due_on, day)
+    state = await info.context.loaders.loans.loan_state_by_loan_day.load((loan.id, day))
+    return 0 if state is None else allocation.days_past_due(state.oldest_unpaid_due_on, day)
 
 
 async def schedule(info: Info, loan_id: uuid.UUID) -> list[types.Installment]:

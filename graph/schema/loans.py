@@ -12,7 +12,6 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from db import loans as db_loans
-from domain.allocation import days_past_due
 
 from ..context import Info
 from ..resolvers import loans as resolvers
@@ -42,12 +41,6 @@ class InstallmentStatus(Enum):
     LATE = strawberry.enum_value(
         "LATE", description="Past its due date and not fully paid (partly paid or not)."
     )
-
-
-def _days_past_due(status: LoanStatus, oldest_unpaid_due_on: date | None, as_of: date) -> int:
-    if status is not LoanStatus.ACTIVE:
-        return 0
-    return days_past_due(oldest_unpaid_due_on, as_of)
 
 
 @strawberry.type(description="A kind of loan a programme offers: its terms and limits.")
@@ -226,18 +219,20 @@ class Loan(RowNode):
         return await resolvers.loan_product(info, self.product_id)
 
     @strawberry.field(
-        description="Days since the oldest unpaid installment fell due, at `asOf` (today if "
-        "omitted); 0 unless the loan is ACTIVE."
+        description="Days since the oldest unpaid installment fell due, at the end of `asOf` "
+        "(today if omitted), with the repayments recorded as of that day (reversed ones never "
+        "count), as the indicators count them; 0 unless the loan was outstanding that day."
     )
-    def days_past_due(self, as_of: date | None = None) -> int:
-        return _days_past_due(self.status, self.oldest_unpaid_due_on, as_of or date.today())
+    async def days_past_due(self, info: Info, as_of: date | None = None) -> int:
+        return await resolvers.days_past_due(info, self, as_of)
 
     @strawberry.field(
-        description="Portfolio at risk: ACTIVE with an installment more than `days` days past "
-        "due at `asOf` (today if omitted). Its whole outstanding principal is then at risk."
+        description="Portfolio at risk: outstanding with an installment more than `days` days "
+        "past due at the end of `asOf` (today if omitted), read as `daysPastDue`. Its whole "
+        "outstanding principal is then at risk (with days = 30: counted in PAR30 that day)."
     )
-    def at_risk(self, as_of: date | None = None, days: int = 30) -> bool:
-        return _days_past_due(self.status, self.oldest_unpaid_due_on, as_of or date.today()) > days
+    async def at_risk(self, info: Info, as_of: date | None = None, days: int = 30) -> bool:
+        return await resolvers.days_past_due(info, self, as_of) > days
 
     @strawberry.field(description="The repayment schedule, by installment number.")
     async def schedule(self, info: Info) -> list[Installment]:
@@ -315,7 +310,8 @@ class LoanFilter:
     )
     min_days_past_due: int | None = strawberry.field(
         default=None,
-        description="Only ACTIVE loans at least this many days past due at `asOf`.",
+        description="Only loans outstanding at the end of `asOf` and at least this many days "
+        "past due then, as `Loan.daysPastDue(asOf:)` counts them.",
     )
     as_of: date | None = strawberry.field(
         default=None, description="The date days past due are counted at; today if omitted."
