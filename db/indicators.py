@@ -989,6 +989,11 @@ class Window:
     glp_days: tuple[date, ...]
 
 
+def stocks_only(as_of: date) -> Window:
+    """A window that asks only the stocks at the end of `as_of` (its period is empty)."""
+    return Window(as_of, as_of + timedelta(days=1), as_of, ())
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """Part of a period: days the snapshots cover, or days the ledger answers."""
@@ -1082,6 +1087,19 @@ def plan(windows: Sequence[Window], coverage: dict[uuid.UUID, Coverage], today: 
                 into = p.snapshot_retention if piece.snapshot else p.ledger_retention
                 into.add((pid, piece.first_day, piece.last_day))
     p.ledger_glp_days -= p.ledger_days
+    return p
+
+
+def plan_loan_stocks(keys: Sequence[Key], coverage: dict[uuid.UUID, Coverage], today: date) -> Plan:
+    """What the snapshots and the ledger must answer for the loan stocks (GLP, borrowers,
+    PAR) of each (programme, day) key only (the rest is live)."""
+    p = Plan(today)
+    for pid, day in keys:
+        source = stock_source(day, today, coverage[pid])
+        if source == Source.SNAPSHOT:
+            p.snapshot_months.add((pid, month_start(day)))
+        elif source == Source.LEDGER:
+            p.ledger_glp_days.add((pid, day))
     return p
 
 
@@ -1276,6 +1294,8 @@ __all__ = [
     "outreach_at",
     "outreach_now",
     "plan",
+    "plan_loan_stocks",
+    "stocks_only",
     "rates_in_force",
     "refresh",
     "refresh_programme",

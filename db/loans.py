@@ -17,9 +17,10 @@ from domain import lending, rules
 from domain.allocation import (
     InstallmentState,
     OverpaymentError,
+    Split,
     allocate,
     oldest_unpaid_due_on,
-    replay,
+    replay_splits,
 )
 from domain.enums import Activity, GroupStatus, LoanStatus, RepaymentKind, TrainingKind
 from domain.errors import ErrorCode, RuleViolation
@@ -459,10 +460,17 @@ async def record_repayment(
             f"{amount} {loan_currency} is more than the {remaining} {loan_currency} that remains "
             f"due on this loan: record at most {remaining} {loan_currency}.",
         ) from None
+    principal_part = sum((a.principal for a in allocations), Decimal(0))
+    interest_part = sum((a.interest for a in allocations), Decimal(0))
     standing = await _standing_payments(session, scope, loan_id)
-    if any(day > paid_on for day, _ in standing):
-        # Back-dated: the schedule is left as if the payments had come in date order.
-        after = replay(before, [*standing, (paid_on, amount)])
+    if any(p.paid_on > paid_on for p in standing):
+        # Back-dated: the schedule is left as if the payments had come in date order, and
+        # the later entries' splits are restated as that order makes them.
+        after, splits = replay_splits(
+            before, [*((p.paid_on, p.amount) for p in standing), (paid_on, amount)]
+        )
+        await _restate_splits(session, standing, splits[:-1])
+        principal_part, interest_part = splits[-1].principal, splits[-1].interest
     row = await first_row(
         session,
         insert(Repayment)
@@ -473,8 +481,8 @@ async def record_repayment(
             kind=RepaymentKind.REPAYMENT,
             paid_on=paid_on,
             amount=amount,
-            principal_part=sum((a.principal for a in allocations), Decimal(0)),
-            interest_part=sum((a.interest for a in allocations), Decimal(0)),
+            principal_part=principal_part,
+            interest_part=interest_part,
             collected_by_id=collected_by_id,
             note=note.strip(),
         )
@@ -548,7 +556,9 @@ async def reverse_repayment(
     )
     assert row is not None
     ids, before = await _schedule_state(session, scope, original["loan_id"])
-    after = replay(before, await _standing_payments(session, scope, original["loan_id"]))
+    standing = await _standing_payments(session, scope, original["loan_id"])
+    after, splits = replay_splits(before, [(p.paid_on, p.amount) for p in standing])
+    await _restate_splits(session, standing, splits)
     await _update_installments(session, ids, before, after)
     await _update_loan(session, original["loan_id"], **_derived_state(after))
     return row
@@ -648,15 +658,29 @@ async def _schedule_state(
     return ids, states
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    id: uuid.UUID
+    paid_on: date
+    amount: Decimal
+    split: Split
+
+
 async def _standing_payments(
     session: AsyncSession, scope: Scope, loan_id: uuid.UUID
-) -> list[tuple[date, Decimal]]:
+) -> list[_Entry]:
     """The loan's repayments not reversed, in date then recording order."""
     reversed_ids = select(repayments.c.reverses_id).where(
         repayments.c.loan_id == loan_id, repayments.c.reverses_id.is_not(None)
     )
     rows = await session.execute(
-        select(repayments.c.paid_on, repayments.c.amount)
+        select(
+            repayments.c.id,
+            repayments.c.paid_on,
+            repayments.c.amount,
+            repayments.c.interest_part,
+            repayments.c.principal_part,
+        )
         .where(
             repayments.c.loan_id == loan_id,
             scope.where(repayments.c.programme_id),
@@ -665,7 +689,23 @@ async def _standing_payments(
         )
         .order_by(repayments.c.paid_on, repayments.c.id)
     )
-    return [(day, amount) for day, amount in rows]
+    return [
+        _Entry(r.id, r.paid_on, r.amount, Split(r.interest_part, r.principal_part)) for r in rows
+    ]
+
+
+async def _restate_splits(
+    session: AsyncSession, entries: Sequence[_Entry], splits: Sequence[Split]
+) -> None:
+    """Write the standing entries' splits that a replay changed, in one statement: each
+    entry says what it paid of interest and principal as the ledger now stands."""
+    changed = [
+        {"id": e.id, "interest_part": new.interest, "principal_part": new.principal}
+        for e, new in zip(entries, splits, strict=True)
+        if new != e.split
+    ]
+    if changed:
+        await session.execute(update(Repayment), changed)
 
 
 async def _update_installments(

@@ -152,8 +152,10 @@ class Installment(Keyed, Base):
 
 
 class Repayment(Keyed, Base):
-    """A ledger entry: a repayment, or the reversal of one (never a delete). Its split
-    between interest and principal is the allocation made when it was recorded."""
+    """A ledger entry: a repayment, or the reversal of one (never a delete). A standing
+    repayment's split between interest and principal is the allocation the ledger's date
+    order makes (restated by a back-dated repayment or a reversal); a reversal keeps the
+    split of the repayment it cancelled."""
 
     __tablename__ = "repayments"
     programme_id: Mapped[uuid.UUID] = mapped_column()

@@ -254,7 +254,9 @@ class Loan(RowNode):
 
 @strawberry.type(
     description="A ledger entry on a loan: a repayment, split between interest and principal "
-    "when it was recorded, or the reversal of one. Entries are never edited or deleted."
+    "as the ledger's date order makes it (a back-dated repayment or a reversal restates the "
+    "split of the repayments after it), or the reversal of one (with the split of the "
+    "repayment it cancelled, then). Entries are never deleted; amounts and dates never change."
 )
 class Repayment(RowNode):
     id: relay.NodeID[uuid.UUID]
