@@ -37,6 +37,7 @@ from .models import (
     Installment,
     Loan,
     LoanProduct,
+    LoanProductCycle,
     Member,
     Programme,
     Repayment,
@@ -47,6 +48,7 @@ from .pagination import Listing, between
 from .scope import Scope
 
 products = LoanProduct.__table__
+cycles = LoanProductCycle.__table__
 loans = Loan.__table__
 installments = Installment.__table__
 repayments = Repayment.__table__
@@ -150,7 +152,16 @@ def _repayments(scope: Scope, _: None) -> Select[Any]:
     )
 
 
+def _product_cycles(scope: Scope, _: None) -> Select[Any]:
+    return (
+        select(cycles, products.c.currency_code)
+        .join(products, products.c.id == cycles.c.product_id)
+        .where(scope.where(cycles.c.programme_id))
+    )
+
+
 LOAN_PRODUCTS = Listing(_products, products.c.id)
+PRODUCT_CYCLES: Listing[None] = Listing(_product_cycles, cycles.c.id)
 LOANS = Listing(_loans, loans.c.id)
 REPAYMENTS: Listing[None] = Listing(_repayments, repayments.c.id)
 
@@ -322,18 +333,29 @@ async def apply_for_loan(
         )
     )
     earlier = (
-        await session.scalars(
-            select(loans.c.status).where(
+        await session.execute(
+            select(loans.c.status, loans.c.closed_on).where(
                 loans.c.member_id == member_id, scope.where(loans.c.programme_id)
             )
         )
     ).all()
+    bands = await session.execute(
+        select(
+            cycles.c.first_cycle,
+            cycles.c.last_cycle,
+            cycles.c.min_principal,
+            cycles.c.max_principal,
+        )
+        .where(cycles.c.product_id == product_id, scope.where(cycles.c.programme_id))
+        .order_by(cycles.c.first_cycle)
+    )
     currency_code = product["currency_code"].strip()
     cycle = lending.check_application(
         applicant=lending.Applicant(
             initial_sessions_attended=int(attended or 0),
             group_status=group["status"],
-            earlier_loans=earlier,
+            earlier_loans=[status for status, _ in earlier],
+            last_closed_on=max((day for _, day in earlier if day is not None), default=None),
         ),
         product=lending.ProductTerms(
             currency=currency_code,
@@ -341,11 +363,13 @@ async def apply_for_loan(
             max_principal=product["max_principal"],
             active=product["active"],
             allows_concurrent_loans=product["allows_concurrent_loans"],
+            cycles=[lending.CycleBand(*band) for band in bands],
         ),
         programme_currency=programme["currency_code"].strip(),
         initial_sessions_required=programme["initial_training_sessions"],
         principal=principal,
         currency=currency,
+        applied_on=applied_on,
     )
     row = await first_row(
         session,
@@ -533,6 +557,8 @@ async def reverse_repayment(
             ErrorCode.INVALID_STATE,
             f"The loan is {loan['status'].value}: its repayments can no longer be reversed.",
         )
+    if loan["status"] is LoanStatus.REPAID:
+        await _no_next_loan(session, scope, loan)
     if not reason.strip():
         raise RuleViolation("reason", ErrorCode.REASON_REQUIRED, "Say why it is reversed.")
     rules.not_in_future("reversedOn", reversed_on, today)
@@ -562,6 +588,40 @@ async def reverse_repayment(
     await _update_installments(session, ids, before, after)
     await _update_loan(session, original["loan_id"], **_derived_state(after))
     return row
+
+
+async def _no_next_loan(session: AsyncSession, scope: Scope, loan: RowMapping) -> None:
+    """A reversal reopens a REPAID loan: refused once a loan of her next cycles was granted
+    on it under a product allowing no other loan alongside (she would hold two open loans,
+    or a next cycle before this one is repaid)."""
+    # Her row is locked as loanApply locks it: no application passes the one-loan rule
+    # on this loan's REPAID status while it is being reopened.
+    await session.execute(
+        select(members.c.id)
+        .where(members.c.id == loan["member_id"], scope.where(members.c.programme_id))
+        .with_for_update(key_share=True)
+    )
+    later = await first_row(
+        session,
+        select(loans.c.cycle, loans.c.status)
+        .join(products, products.c.id == loans.c.product_id)
+        .where(
+            loans.c.member_id == loan["member_id"],
+            loans.c.cycle > loan["cycle"],
+            products.c.allows_concurrent_loans.is_(False),
+            scope.where(loans.c.programme_id),
+        )
+        .order_by(loans.c.cycle)
+        .limit(1),
+    )
+    if later is not None:
+        raise RuleViolation(
+            "repayment",
+            ErrorCode.NEXT_LOAN_EXISTS,
+            f"This loan was repaid on {loan['closed_on']} and her cycle {later['cycle']} loan "
+            f"({later['status'].value}) was granted on it: a reversal would reopen this loan "
+            "beside it. Record the correction on her current loan instead.",
+        )
 
 
 async def write_off_loan(

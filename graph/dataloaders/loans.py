@@ -18,6 +18,7 @@ from .base import CountKey, PageKey, all_by, counts_by, pages_by, rows_by_id
 class LoanLoaders:
     loan_product_by_id: DataLoader[uuid.UUID, RowMapping | None]
     loan_products_by_programme: DataLoader[uuid.UUID, list[RowMapping]]
+    cycles_by_loan_product: DataLoader[uuid.UUID, list[RowMapping]]
     loan_by_id: DataLoader[uuid.UUID, RowMapping | None]
     loans_page_by_programme: DataLoader[PageKey, Page]
     loans_count_by_programme: DataLoader[CountKey, int]
@@ -56,6 +57,7 @@ def build(db: Database, scope: Scope) -> LoanLoaders:
         loan_products_by_programme=all_by(
             db, scope, loans.LOAN_PRODUCTS, loans.products.c.programme_id
         ),
+        cycles_by_loan_product=all_by(db, scope, loans.PRODUCT_CYCLES, loans.cycles.c.product_id),
         loan_by_id=rows_by_id(db, scope, loans.LOANS),
         loans_page_by_programme=pages_by(db, scope, loans.LOANS, c.programme_id),
         loans_count_by_programme=counts_by(db, scope, loans.LOANS, c.programme_id),

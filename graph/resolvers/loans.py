@@ -56,6 +56,13 @@ async def loan_products(info: Info, programmes: list[str] | None) -> list[types.
     return [types.LoanProduct.from_row(row) for row in rows]
 
 
+async def product_cycles(info: Info, product_id: uuid.UUID) -> list[types.LoanProductCycle]:
+    rows = await info.context.loaders.loans.cycles_by_loan_product.load(product_id)
+    return [
+        types.LoanProductCycle.from_row(row) for row in sorted(rows, key=lambda r: r["first_cycle"])
+    ]
+
+
 async def programme_loan_products(info: Info, programme_id: uuid.UUID) -> list[types.LoanProduct]:
     rows = await info.context.loaders.loans.loan_products_by_programme.load(programme_id)
     return [types.LoanProduct.from_row(row) for row in rows]

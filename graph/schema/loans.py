@@ -43,6 +43,32 @@ class InstallmentStatus(Enum):
     )
 
 
+@strawberry.type(
+    description="A band of loan cycles a product serves, and the principal it lends for them."
+)
+class LoanProductCycle:
+    first_cycle: int = strawberry.field(
+        description="The first loan cycle of the band (1: a first loan)."
+    )
+    last_cycle: int | None = strawberry.field(
+        description="The last loan cycle of the band; null: every cycle from firstCycle on."
+    )
+    min_principal: Money = strawberry.field(
+        description="Smallest principal lent for these cycles (equal to maxPrincipal: a fixed amount)."
+    )
+    max_principal: Money = strawberry.field(description="Largest principal lent for these cycles.")
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        currency = row["currency_code"]
+        return cls(
+            first_cycle=row["first_cycle"],
+            last_cycle=row["last_cycle"],
+            min_principal=Money.of(row["min_principal"], currency),
+            max_principal=Money.of(row["max_principal"], currency),
+        )
+
+
 @strawberry.type(description="A kind of loan a programme offers: its terms and limits.")
 class LoanProduct(RowNode):
     id: relay.NodeID[uuid.UUID]
@@ -59,8 +85,12 @@ class LoanProduct(RowNode):
     fee_percent: Decimal = strawberry.field(
         description="Fee charged at disbursement, in percent of the principal."
     )
-    min_principal: Money = strawberry.field(description="Smallest principal the product lends.")
-    max_principal: Money = strawberry.field(description="Largest principal the product lends.")
+    min_principal: Money = strawberry.field(
+        description="Smallest principal the product lends (for a cycle, see `cycles`)."
+    )
+    max_principal: Money = strawberry.field(
+        description="Largest principal the product lends (for a cycle, see `cycles`)."
+    )
     allows_concurrent_loans: bool = strawberry.field(
         description="Whether a member may hold a loan of this product alongside another loan."
     )
@@ -90,6 +120,14 @@ class LoanProduct(RowNode):
     @strawberry.field(description="The currency the product lends in (the programme's).")
     def currency(self) -> Currency:
         return Currency.of(self.currency_code)
+
+    @strawberry.field(
+        description="The loan cycles the product serves, by first cycle, each with the "
+        "principal it lends for them: loanApply refuses another cycle (CYCLE_NOT_ELIGIBLE) or "
+        "another amount (OUT_OF_RANGE). Empty: every cycle, from minPrincipal to maxPrincipal."
+    )
+    async def cycles(self, info: Info) -> list[LoanProductCycle]:
+        return await resolvers.product_cycles(info, self.id)
 
 
 @strawberry.type(
@@ -370,10 +408,13 @@ _LOAN_ID = "The loan."
     "loan only after the programme's initial training sessions (TRAINING_INCOMPLETE); one open "
     "(PENDING or ACTIVE) loan at a time unless the product allows concurrent loans "
     "(ACTIVE_LOAN_EXISTS); a next cycle only after the previous loan was repaid "
-    "(PREVIOUS_LOAN_NOT_REPAID after a write-off); no new loan in a closed group "
-    "(GROUP_CLOSED); an active product (INVALID_STATE) of her programme (OTHER_PROGRAMME); a "
-    "principal within the product's limits (OUT_OF_RANGE) in the programme's currency. No "
-    "guarantee is ever asked (no collateral, no guarantor)."
+    "(PREVIOUS_LOAN_NOT_REPAID after a write-off, or on `appliedOn` when it is before the day "
+    "her previous loan was repaid: her loans are judged as they stood that day); no new loan "
+    "in a closed group (GROUP_CLOSED); an active product (INVALID_STATE) of her programme "
+    "(OTHER_PROGRAMME) serving the cycle the loan opens (CYCLE_NOT_ELIGIBLE, see "
+    "`LoanProduct.cycles`); a principal within the product's limits for that cycle "
+    "(OUT_OF_RANGE, whose message names them) in the programme's currency. No guarantee is "
+    "ever asked (no collateral, no guarantor)."
 )
 class LoanApplyInput:
     member: relay.GlobalID = strawberry.field(description="The member applying.")
@@ -381,7 +422,8 @@ class LoanApplyInput:
         description="The loan product, one her programme offers."
     )
     principal: MoneyInput = strawberry.field(
-        description="The amount asked for, within the product's minimum and maximum."
+        description="The amount asked for, within the product's minimum and maximum for the "
+        "cycle the loan opens."
     )
     purpose: Activity | None = strawberry.field(
         default=None, description="The activity it finances; her own activity if omitted."
@@ -486,8 +528,12 @@ class RepaymentRecordPayload:
 @strawberry.input(
     description="Cancels a repayment entered by mistake with a REVERSAL entry pointing at it "
     "(nothing is deleted). The loan's schedule and state are recomputed from the repayments "
-    "still standing, in date order: a REPAID loan becomes ACTIVE again. A repayment is "
-    "reversed once only (ALREADY_REVERSED)."
+    "still standing, in date order (the later repayments' splits restated): a REPAID loan "
+    "becomes ACTIVE again, so it is refused (NEXT_LOAN_EXISTS) once a loan of her next cycle "
+    "was granted on it under a product allowing no other loan alongside: record the "
+    "correction on her current loan instead. A repayment is reversed once only "
+    "(ALREADY_REVERSED). The reversal restates the past: the loan's state on every day "
+    "since the repayment is read without it (`reversedOn` changes no stock)."
 )
 class RepaymentReverseInput:
     repayment: relay.GlobalID = strawberry.field(description="The REPAYMENT entry to cancel.")
