@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -385,15 +386,22 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
     return _loan_stocks(state)
 
 
-def _poured(with_paid: Any, loan_ids: Select[Any]) -> Any:
+def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) -> Any:
     """The loan's state on a day, for each row of `with_paid` (a loan's `id` and `principal`,
     a `day` and `paid`: its standing repayments up to that day): that total poured into its
     schedule, oldest installment first, interest then principal (domain.allocation), gives
     its `outstanding` principal and its `oldest` unpaid due date then (null: all paid).
 
     The one definition of a loan's state on a past day: the indicators' stocks and the loans'
-    days past due as of a day both read it. `loan_ids`: the loans whose schedules to read."""
+    days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
+    `by_index` for a few of them (a page, a filtered list): looked up one by one rather
+    than hashed against every schedule (which suits a whole portfolio)."""
     i = installments
+    wanted = (
+        i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
+        if by_index
+        else i.c.loan_id.in_(loan_ids)
+    )
     lines = (
         select(
             i.c.loan_id,
@@ -408,7 +416,7 @@ def _poured(with_paid: Any, loan_ids: Select[Any]) -> Any:
             .over(partition_by=i.c.loan_id, order_by=i.c.number)
             .label("principal_through"),
         )
-        .where(i.c.loan_id.in_(loan_ids))
+        .where(wanted)
         .subquery("lines")
     )
 
@@ -478,14 +486,17 @@ def loans_state_on(pairs: Any) -> Any:
     state at the end of that day (`_poured`): `outstanding` and `oldest`. The caller keeps
     to the loans outstanding that day (`outstanding_on`)."""
     r = repayments.alias("r")
-    with_paid = (
-        select(pairs, func.coalesce(func.sum(r.c.amount), 0).label("paid"))
-        .select_from(pairs)
-        .outerjoin(r, and_(r.c.loan_id == pairs.c.id, r.c.paid_on <= pairs.c.day, _standing(r)))
-        .group_by(*pairs.c)
-        .subquery("with_paid")
+    # Per pair, by the repayments' loan index: a page or a filtered list reads its own
+    # loans' ledger only.
+    paid = (
+        select(func.coalesce(func.sum(r.c.amount), 0).label("paid"))
+        .where(r.c.loan_id == pairs.c.id, r.c.paid_on <= pairs.c.day, _standing(r))
+        .lateral("paid")
     )
-    return _poured(with_paid, select(pairs.c.id))
+    with_paid = (
+        select(pairs, paid.c.paid).select_from(pairs).join(paid, true()).subquery("with_paid")
+    )
+    return _poured(with_paid, select(pairs.c.id), by_index=True)
 
 
 def loan_states(scope: Scope, keys: Sequence[tuple[uuid.UUID, date]]) -> Query:

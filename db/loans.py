@@ -93,32 +93,30 @@ def _loans(scope: Scope, f: LoanFilter | None) -> Select[Any]:
         stmt = stmt.where(loans.c.product_id.in_(f.product_ids))
     stmt = between(stmt, loans.c.disbursed_on, f.disbursed_from, f.disbursed_to)
     if f.min_days_past_due is not None and f.min_days_past_due > 0:
-        stmt = stmt.where(_days_past_due_at_least(scope, f.min_days_past_due, f.as_of))
+        stmt = _days_past_due_at_least(stmt, f.min_days_past_due, f.as_of)
     return stmt
 
 
-def _days_past_due_at_least(scope: Scope, days: int, as_of: date | None) -> Any:
-    """Loans outstanding at the end of `as_of` whose oldest unpaid installment was due at
-    least `days` days before. Today (or later): from the derived state kept on the loan
-    (indexed); a past day: from the ledger as it stood then, as the indicators read it."""
+def _days_past_due_at_least(stmt: Select[Any], days: int, as_of: date | None) -> Select[Any]:
+    """`stmt`'s loans outstanding at the end of `as_of` whose oldest unpaid installment was
+    due at least `days` days before. Today (or later): from the derived state kept on the
+    loan (indexed); a past day: from the ledger as it stood then, as the indicators read it."""
     today = date.today()
     as_of = as_of or today
     cutoff = as_of - timedelta(days=days)
     if as_of >= today:
-        return and_(loans.c.status == LoanStatus.ACTIVE, loans.c.oldest_unpaid_due_on <= cutoff)
-    # A loan can only be late by then if an installment fell due by the cutoff, so after a
-    # disbursement before it: this keeps the ledger's work to the candidates.
-    pairs = (
-        select(loans.c.id, loans.c.principal, literal(as_of, Date()).label("day"))
-        .where(
-            scope.where(loans.c.programme_id),
-            outstanding_on(as_of),
-            loans.c.disbursed_on < cutoff,
+        return stmt.where(
+            loans.c.status == LoanStatus.ACTIVE, loans.c.oldest_unpaid_due_on <= cutoff
         )
+    # The candidates: `stmt`'s loans (its other filters) outstanding then, disbursed before
+    # the cutoff (no installment can be due by then otherwise).
+    pairs = (
+        stmt.with_only_columns(loans.c.id, loans.c.principal, literal(as_of, Date()).label("day"))
+        .where(outstanding_on(as_of), loans.c.disbursed_on < cutoff)
         .cte("candidates")
     )
     state = loans_state_on(pairs)
-    return loans.c.id.in_(select(state.c.id).where(state.c.oldest <= cutoff))
+    return stmt.where(loans.c.id.in_(select(state.c.id).where(state.c.oldest <= cutoff)))
 
 
 @dataclass(frozen=True, slots=True)
