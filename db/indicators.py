@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -361,7 +362,46 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         .group_by(r.c.loan_id, bucket)
         .subquery("payments")
     )
+    paid = (
+        func.sum(func.coalesce(payments.c.amount, 0))
+        .over(partition_by=pairs.c.id, order_by=pairs.c.i)
+        .label("paid")
+    )
+    with_paid = (
+        select(pairs, paid)
+        .select_from(pairs)
+        .outerjoin(payments, and_(payments.c.loan_id == pairs.c.id, payments.c.i == pairs.c.i))
+        .subquery("with_paid")
+    )
+    p = _poured(with_paid, select(pairs.c.id)).c
+    state = select(
+        p.programme_id,
+        p.currency_code,
+        p.day.label("key"),
+        p.member_id,
+        p.cycle,
+        p.outstanding,
+        p.oldest,
+    ).subquery("loans_at")
+    return _loan_stocks(state)
+
+
+def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) -> Any:
+    """The loan's state on a day, for each row of `with_paid` (a loan's `id` and `principal`,
+    a `day` and `paid`: its standing repayments up to that day): that total poured into its
+    schedule, oldest installment first, interest then principal (domain.allocation), gives
+    its `outstanding` principal and its `oldest` unpaid due date then (null: all paid).
+
+    The one definition of a loan's state on a past day: the indicators' stocks and the loans'
+    days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
+    `by_index` for a few of them (a page, a filtered list): looked up one by one rather
+    than hashed against every schedule (which suits a whole portfolio)."""
     i = installments
+    wanted = (
+        i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
+        if by_index
+        else i.c.loan_id.in_(loan_ids)
+    )
     lines = (
         select(
             i.c.loan_id,
@@ -376,7 +416,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
             .over(partition_by=i.c.loan_id, order_by=i.c.number)
             .label("principal_through"),
         )
-        .where(i.c.loan_id.in_(select(pairs.c.id)))
+        .where(wanted)
         .subquery("lines")
     )
 
@@ -395,22 +435,11 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         .group_by(lines.c.loan_id)
         .subquery("schedules")
     )
-    paid = (
-        func.sum(func.coalesce(payments.c.amount, 0))
-        .over(partition_by=pairs.c.id, order_by=pairs.c.i)
-        .label("paid")
-    )
-    with_paid = (
-        select(pairs, paid)
-        .select_from(pairs)
-        .outerjoin(payments, and_(payments.c.loan_id == pairs.c.id, payments.c.i == pairs.c.i))
-        .subquery("with_paid")
-    )
     sc = schedules.c
     placed = (
         select(
             with_paid,
-            sc.due_on,
+            sc.due_on.label("due_dates"),
             sc.principal_due,
             sc.interest_due,
             sc.due_through,
@@ -436,16 +465,68 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         ),
         else_=0,
     )
-    state = select(
-        p.programme_id,
-        p.currency_code,
-        p.day.label("key"),
-        p.member_id,
-        p.cycle,
+    return select(
+        *(p[c.name] for c in with_paid.c),
         (p.principal - principal_paid).label("outstanding"),
-        p.due_on[nxt].label("oldest"),
-    ).subquery("loans_at")
-    return _loan_stocks(state)
+        p.due_dates[nxt].label("oldest"),
+    ).subquery("poured")
+
+
+def outstanding_on(day: Any) -> Any:
+    """A loan outstanding at the end of `day`: disbursed by then, not yet repaid or written
+    off (a loan closes on its closed_on)."""
+    return and_(
+        loans.c.disbursed_on <= day,
+        or_(loans.c.closed_on.is_(None), loans.c.closed_on > day),
+    )
+
+
+def loans_state_on(pairs: Any) -> Any:
+    """`pairs` (a loan's `id` and `principal`, a `day`, and any other columns) with the loan's
+    state at the end of that day (`_poured`): `outstanding` and `oldest`. The caller keeps
+    to the loans outstanding that day (`outstanding_on`)."""
+    r = repayments.alias("r")
+    # Per pair, by the repayments' loan index: a page or a filtered list reads its own
+    # loans' ledger only.
+    paid = (
+        select(func.coalesce(func.sum(r.c.amount), 0).label("paid"))
+        .where(r.c.loan_id == pairs.c.id, r.c.paid_on <= pairs.c.day, _standing(r))
+        .lateral("paid")
+    )
+    with_paid = (
+        select(pairs, paid.c.paid).select_from(pairs).join(paid, true()).subquery("with_paid")
+    )
+    return _poured(with_paid, select(pairs.c.id), by_index=True)
+
+
+def loan_states(scope: Scope, keys: Sequence[tuple[uuid.UUID, date]]) -> Query:
+    """Each (loan, day) key's state at the end of the day, for the loans outstanding then:
+    rows of (loan_id, day, outstanding, oldest). One statement whatever the number of keys."""
+    return Query(
+        _loan_states(scope),
+        {"loan_ids": [k[0] for k in keys], "loan_days": [k[1] for k in keys]},
+    )
+
+
+@cache
+def _loan_states(scope: Scope) -> Select[Any]:
+    k = (
+        func.unnest(
+            bindparam("loan_ids", type_=ARRAY(Uuid())),
+            bindparam("loan_days", type_=ARRAY(Date())),
+        )
+        .table_valued(column("loan_id", Uuid()), column("day", Date()))
+        .render_derived(name="wanted")
+    )
+    pairs = (
+        select(loans.c.id, loans.c.principal, k.c.day)
+        .select_from(k)
+        .join(loans, and_(loans.c.id == k.c.loan_id, outstanding_on(k.c.day)))
+        .where(scope.where(loans.c.programme_id))
+        .cte("pairs")
+    )
+    s = loans_state_on(pairs).c
+    return select(s.id.label("loan_id"), s.day, s.outstanding, s.oldest)
 
 
 # Savings: balances and depositors ---------------------------------------------------------
@@ -919,6 +1000,11 @@ class Window:
     glp_days: tuple[date, ...]
 
 
+def stocks_only(as_of: date) -> Window:
+    """A window that asks only the stocks at the end of `as_of` (its period is empty)."""
+    return Window(as_of, as_of + timedelta(days=1), as_of, ())
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """Part of a period: days the snapshots cover, or days the ledger answers."""
@@ -1012,6 +1098,19 @@ def plan(windows: Sequence[Window], coverage: dict[uuid.UUID, Coverage], today: 
                 into = p.snapshot_retention if piece.snapshot else p.ledger_retention
                 into.add((pid, piece.first_day, piece.last_day))
     p.ledger_glp_days -= p.ledger_days
+    return p
+
+
+def plan_loan_stocks(keys: Sequence[Key], coverage: dict[uuid.UUID, Coverage], today: date) -> Plan:
+    """What the snapshots and the ledger must answer for the loan stocks (GLP, borrowers,
+    PAR) of each (programme, day) key only (the rest is live)."""
+    p = Plan(today)
+    for pid, day in keys:
+        source = stock_source(day, today, coverage[pid])
+        if source == Source.SNAPSHOT:
+            p.snapshot_months.add((pid, month_start(day)))
+        elif source == Source.LEDGER:
+            p.ledger_glp_days.add((pid, day))
     return p
 
 
@@ -1199,10 +1298,15 @@ __all__ = [
     "Window",
     "loan_flows",
     "loan_stocks_at",
+    "loan_states",
     "loan_stocks_today",
+    "loans_state_on",
+    "outstanding_on",
     "outreach_at",
     "outreach_now",
     "plan",
+    "plan_loan_stocks",
+    "stocks_only",
     "rates_in_force",
     "refresh",
     "refresh_programme",

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, func, insert, select, update
+from sqlalchemy import Date, Executable, Select, and_, func, insert, literal, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +17,10 @@ from domain import lending, rules
 from domain.allocation import (
     InstallmentState,
     OverpaymentError,
+    Split,
     allocate,
     oldest_unpaid_due_on,
-    replay,
+    replay_splits,
 )
 from domain.enums import Activity, GroupStatus, LoanStatus, RepaymentKind, TrainingKind
 from domain.errors import ErrorCode, RuleViolation
@@ -27,6 +28,7 @@ from domain.ids import uuid7
 from domain.money import round_money
 from domain.schedule import ScheduledInstallment, build_schedule
 
+from .indicators import loan_states, loans_state_on, outstanding_on
 from .models import (
     Attendance,
     Facilitator,
@@ -35,6 +37,7 @@ from .models import (
     Installment,
     Loan,
     LoanProduct,
+    LoanProductCycle,
     Member,
     Programme,
     Repayment,
@@ -45,6 +48,7 @@ from .pagination import Listing, between
 from .scope import Scope
 
 products = LoanProduct.__table__
+cycles = LoanProductCycle.__table__
 loans = Loan.__table__
 installments = Installment.__table__
 repayments = Repayment.__table__
@@ -89,13 +93,52 @@ def _loans(scope: Scope, f: LoanFilter | None) -> Select[Any]:
         stmt = stmt.where(loans.c.product_id.in_(f.product_ids))
     stmt = between(stmt, loans.c.disbursed_on, f.disbursed_from, f.disbursed_to)
     if f.min_days_past_due is not None and f.min_days_past_due > 0:
-        # Days past due count from the oldest unpaid due date, kept on the loan (indexed).
-        as_of = f.as_of or date.today()
-        stmt = stmt.where(
-            loans.c.status == LoanStatus.ACTIVE,
-            loans.c.oldest_unpaid_due_on <= as_of - timedelta(days=f.min_days_past_due),
-        )
+        stmt = _days_past_due_at_least(stmt, f.min_days_past_due, f.as_of)
     return stmt
+
+
+def _days_past_due_at_least(stmt: Select[Any], days: int, as_of: date | None) -> Select[Any]:
+    """`stmt`'s loans outstanding at the end of `as_of` whose oldest unpaid installment was
+    due at least `days` days before. Today (or later): from the derived state kept on the
+    loan (indexed); a past day: from the ledger as it stood then, as the indicators read it."""
+    today = date.today()
+    as_of = as_of or today
+    cutoff = as_of - timedelta(days=days)
+    if as_of >= today:
+        return stmt.where(
+            loans.c.status == LoanStatus.ACTIVE, loans.c.oldest_unpaid_due_on <= cutoff
+        )
+    # The candidates: `stmt`'s loans (its other filters) outstanding then, disbursed before
+    # the cutoff (no installment can be due by then otherwise).
+    pairs = (
+        stmt.with_only_columns(loans.c.id, loans.c.principal, literal(as_of, Date()).label("day"))
+        .where(outstanding_on(as_of), loans.c.disbursed_on < cutoff)
+        .cte("candidates")
+    )
+    state = loans_state_on(pairs)
+    return stmt.where(loans.c.id.in_(select(state.c.id).where(state.c.oldest <= cutoff)))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanStateOn:
+    """A loan's state at the end of a day, as the ledger stood then."""
+
+    outstanding_principal: Decimal
+    oldest_unpaid_due_on: date | None
+
+
+async def loan_states_on(
+    session: AsyncSession, scope: Scope, keys: Sequence[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], LoanStateOn]:
+    """The state of each (loan, day) key outstanding that day, in one statement; a loan
+    not outstanding that day (not yet disbursed, repaid or written off) has no entry."""
+    if not keys:
+        return {}
+    query = loan_states(scope, keys)
+    return {
+        (row.loan_id, row.day): LoanStateOn(row.outstanding, row.oldest)
+        for row in await session.execute(query.statement, query.params)
+    }
 
 
 def _repayments(scope: Scope, _: None) -> Select[Any]:
@@ -107,7 +150,16 @@ def _repayments(scope: Scope, _: None) -> Select[Any]:
     )
 
 
+def _product_cycles(scope: Scope, _: None) -> Select[Any]:
+    return (
+        select(cycles, products.c.currency_code)
+        .join(products, products.c.id == cycles.c.product_id)
+        .where(scope.where(cycles.c.programme_id))
+    )
+
+
 LOAN_PRODUCTS = Listing(_products, products.c.id)
+PRODUCT_CYCLES: Listing[None] = Listing(_product_cycles, cycles.c.id)
 LOANS = Listing(_loans, loans.c.id)
 REPAYMENTS: Listing[None] = Listing(_repayments, repayments.c.id)
 
@@ -279,18 +331,29 @@ async def apply_for_loan(
         )
     )
     earlier = (
-        await session.scalars(
-            select(loans.c.status).where(
+        await session.execute(
+            select(loans.c.status, loans.c.closed_on).where(
                 loans.c.member_id == member_id, scope.where(loans.c.programme_id)
             )
         )
     ).all()
+    bands = await session.execute(
+        select(
+            cycles.c.first_cycle,
+            cycles.c.last_cycle,
+            cycles.c.min_principal,
+            cycles.c.max_principal,
+        )
+        .where(cycles.c.product_id == product_id, scope.where(cycles.c.programme_id))
+        .order_by(cycles.c.first_cycle)
+    )
     currency_code = product["currency_code"].strip()
     cycle = lending.check_application(
         applicant=lending.Applicant(
             initial_sessions_attended=int(attended or 0),
             group_status=group["status"],
-            earlier_loans=earlier,
+            earlier_loans=[status for status, _ in earlier],
+            last_closed_on=max((day for _, day in earlier if day is not None), default=None),
         ),
         product=lending.ProductTerms(
             currency=currency_code,
@@ -298,11 +361,13 @@ async def apply_for_loan(
             max_principal=product["max_principal"],
             active=product["active"],
             allows_concurrent_loans=product["allows_concurrent_loans"],
+            cycles=[lending.CycleBand(*band) for band in bands],
         ),
         programme_currency=programme["currency_code"].strip(),
         initial_sessions_required=programme["initial_training_sessions"],
         principal=principal,
         currency=currency,
+        applied_on=applied_on,
     )
     row = await first_row(
         session,
@@ -417,10 +482,17 @@ async def record_repayment(
             f"{amount} {loan_currency} is more than the {remaining} {loan_currency} that remains "
             f"due on this loan: record at most {remaining} {loan_currency}.",
         ) from None
+    principal_part = sum((a.principal for a in allocations), Decimal(0))
+    interest_part = sum((a.interest for a in allocations), Decimal(0))
     standing = await _standing_payments(session, scope, loan_id)
-    if any(day > paid_on for day, _ in standing):
-        # Back-dated: the schedule is left as if the payments had come in date order.
-        after = replay(before, [*standing, (paid_on, amount)])
+    if any(p.paid_on > paid_on for p in standing):
+        # Back-dated: the schedule is left as if the payments had come in date order, and
+        # the later entries' splits are restated as that order makes them.
+        after, splits = replay_splits(
+            before, [*((p.paid_on, p.amount) for p in standing), (paid_on, amount)]
+        )
+        await _restate_splits(session, standing, splits[:-1])
+        principal_part, interest_part = splits[-1].principal, splits[-1].interest
     row = await first_row(
         session,
         insert(Repayment)
@@ -431,8 +503,8 @@ async def record_repayment(
             kind=RepaymentKind.REPAYMENT,
             paid_on=paid_on,
             amount=amount,
-            principal_part=sum((a.principal for a in allocations), Decimal(0)),
-            interest_part=sum((a.interest for a in allocations), Decimal(0)),
+            principal_part=principal_part,
+            interest_part=interest_part,
             collected_by_id=collected_by_id,
             note=note.strip(),
         )
@@ -483,6 +555,8 @@ async def reverse_repayment(
             ErrorCode.INVALID_STATE,
             f"The loan is {loan['status'].value}: its repayments can no longer be reversed.",
         )
+    if loan["status"] is LoanStatus.REPAID:
+        await _no_next_loan(session, scope, loan)
     if not reason.strip():
         raise RuleViolation("reason", ErrorCode.REASON_REQUIRED, "Say why it is reversed.")
     rules.not_in_future("reversedOn", reversed_on, today)
@@ -506,10 +580,46 @@ async def reverse_repayment(
     )
     assert row is not None
     ids, before = await _schedule_state(session, scope, original["loan_id"])
-    after = replay(before, await _standing_payments(session, scope, original["loan_id"]))
+    standing = await _standing_payments(session, scope, original["loan_id"])
+    after, splits = replay_splits(before, [(p.paid_on, p.amount) for p in standing])
+    await _restate_splits(session, standing, splits)
     await _update_installments(session, ids, before, after)
     await _update_loan(session, original["loan_id"], **_derived_state(after))
     return row
+
+
+async def _no_next_loan(session: AsyncSession, scope: Scope, loan: RowMapping) -> None:
+    """A reversal reopens a REPAID loan: refused once a loan of her next cycles was granted
+    on it under a product allowing no other loan alongside (she would hold two open loans,
+    or a next cycle before this one is repaid)."""
+    # Her row is locked as loanApply locks it: no application passes the one-loan rule
+    # on this loan's REPAID status while it is being reopened.
+    await session.execute(
+        select(members.c.id)
+        .where(members.c.id == loan["member_id"], scope.where(members.c.programme_id))
+        .with_for_update(key_share=True)
+    )
+    later = await first_row(
+        session,
+        select(loans.c.cycle, loans.c.status)
+        .join(products, products.c.id == loans.c.product_id)
+        .where(
+            loans.c.member_id == loan["member_id"],
+            loans.c.cycle > loan["cycle"],
+            products.c.allows_concurrent_loans.is_(False),
+            scope.where(loans.c.programme_id),
+        )
+        .order_by(loans.c.cycle)
+        .limit(1),
+    )
+    if later is not None:
+        raise RuleViolation(
+            "repayment",
+            ErrorCode.NEXT_LOAN_EXISTS,
+            f"This loan was repaid on {loan['closed_on']} and her cycle {later['cycle']} loan "
+            f"({later['status'].value}) was granted on it: a reversal would reopen this loan "
+            "beside it. Record the correction on her current loan instead.",
+        )
 
 
 async def write_off_loan(
@@ -606,15 +716,29 @@ async def _schedule_state(
     return ids, states
 
 
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    id: uuid.UUID
+    paid_on: date
+    amount: Decimal
+    split: Split
+
+
 async def _standing_payments(
     session: AsyncSession, scope: Scope, loan_id: uuid.UUID
-) -> list[tuple[date, Decimal]]:
+) -> list[_Entry]:
     """The loan's repayments not reversed, in date then recording order."""
     reversed_ids = select(repayments.c.reverses_id).where(
         repayments.c.loan_id == loan_id, repayments.c.reverses_id.is_not(None)
     )
     rows = await session.execute(
-        select(repayments.c.paid_on, repayments.c.amount)
+        select(
+            repayments.c.id,
+            repayments.c.paid_on,
+            repayments.c.amount,
+            repayments.c.interest_part,
+            repayments.c.principal_part,
+        )
         .where(
             repayments.c.loan_id == loan_id,
             scope.where(repayments.c.programme_id),
@@ -623,7 +747,23 @@ async def _standing_payments(
         )
         .order_by(repayments.c.paid_on, repayments.c.id)
     )
-    return [(day, amount) for day, amount in rows]
+    return [
+        _Entry(r.id, r.paid_on, r.amount, Split(r.interest_part, r.principal_part)) for r in rows
+    ]
+
+
+async def _restate_splits(
+    session: AsyncSession, entries: Sequence[_Entry], splits: Sequence[Split]
+) -> None:
+    """Write the standing entries' splits that a replay changed, in one statement: each
+    entry says what it paid of interest and principal as the ledger now stands."""
+    changed = [
+        {"id": e.id, "interest_part": new.interest, "principal_part": new.principal}
+        for e, new in zip(entries, splits, strict=True)
+        if new != e.split
+    ]
+    if changed:
+        await session.execute(update(Repayment), changed)
 
 
 async def _update_installments(

@@ -11,15 +11,13 @@ staff only record the follow-up (status) of recommendations addressed to their p
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Integer,
     Select,
     and_,
@@ -31,9 +29,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     select,
-    text,
     true,
     tuple_,
     update,
@@ -47,17 +43,14 @@ from sqlalchemy.types import Uuid
 from domain import missions as rules
 from domain.enums import (
     ExpertiseDomain,
-    LoanStatus,
     MissionMode,
     MissionStatus,
     ProgrammePhase,
     RecommendationStatus,
-    RepaymentKind,
     Role,
 )
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
-from domain.money import SLL_PER_SLE
 from domain.rules import in_order, not_in_future, required_text
 
 from .models import (
@@ -556,134 +549,6 @@ def _page(rows: list[RowMapping], args: PageArgs) -> Page:
         kept.reverse()
         return Page(kept, has_next=args.before is not None, has_previous=more)
     return Page(kept, has_next=more, has_previous=args.after is not None)
-
-
-# Loans kept in a currency their programme replaced: units of the old per unit of the new.
-REDENOMINATIONS: Mapping[tuple[str, str], Decimal] = {("SLL", "SLE"): SLL_PER_SLE}
-
-
-@dataclass(frozen=True, slots=True)
-class PortfolioAsOf:
-    """A programme's portfolio on a past day, in its currency."""
-
-    currency_code: str
-    gross_loan_portfolio: Decimal
-    at_risk_30: Decimal
-    active_borrowers: int
-
-
-async def portfolio_as_of(
-    session: AsyncSession, scope: Scope, keys: Sequence[tuple[uuid.UUID, date]]
-) -> dict[tuple[uuid.UUID, date], PortfolioAsOf]:
-    """GLP, PAR30 numerator and active borrowers of each (programme, day), in one statement,
-    rebuilt from the schedule and the repayment ledger as they stand on that day.
-
-    A loan is outstanding on a day between its disbursement and its closing (repaid or
-    written off), exclusive; its principal outstanding is what repayments made by then
-    (reversed ones excluded) left; it is at risk when what fell due more than 30 days before
-    exceeds what was paid by then. Loans in a currency their programme replaced count
-    converted (REDENOMINATIONS); loans in any other currency are left out.
-    """
-    if not keys:
-        return {}
-    wanted = (
-        func.unnest(
-            literal([k[0] for k in keys], ARRAY(Uuid())),
-            literal([k[1] for k in keys], ARRAY(Date())),
-            literal([rules.par_cutoff(k[1]) for k in keys], ARRAY(Date())),
-        )
-        .table_valued("programme_id", "day", "par_cutoff")
-        .render_derived(name="wanted")
-    )
-    same = loans.c.currency_code == programmes.c.currency_code
-    per_unit = case(
-        (same, literal(Decimal(1))),
-        *(
-            (
-                and_(loans.c.currency_code == old, programmes.c.currency_code == new),
-                literal(1 / ratio),
-            )
-            for (old, new), ratio in REDENOMINATIONS.items()
-        ),
-        else_=null(),
-    )
-    live = (
-        select(
-            wanted.c.programme_id,
-            wanted.c.day,
-            wanted.c.par_cutoff,
-            programmes.c.currency_code,
-            loans.c.id,
-            loans.c.member_id,
-            loans.c.principal,
-            per_unit.label("per_unit"),
-        )
-        .select_from(
-            wanted.join(programmes, programmes.c.id == wanted.c.programme_id).outerjoin(
-                loans,
-                and_(
-                    loans.c.programme_id == wanted.c.programme_id,
-                    scope.where(loans.c.programme_id),
-                    loans.c.status != LoanStatus.PENDING,
-                    loans.c.disbursed_on <= wanted.c.day,
-                    or_(loans.c.closed_on.is_(None), loans.c.closed_on > wanted.c.day),
-                    per_unit.is_not(None),
-                ),
-            )
-        )
-        .where(scope.where(programmes.c.id))
-        .subquery("live")
-    )
-    reversal = repayments.alias("reversal")
-    paid = (
-        select(
-            func.coalesce(func.sum(repayments.c.principal_part), 0).label("principal"),
-            func.coalesce(func.sum(repayments.c.amount), 0).label("amount"),
-        )
-        .where(
-            repayments.c.loan_id == live.c.id,
-            repayments.c.kind == RepaymentKind.REPAYMENT,
-            repayments.c.paid_on <= live.c.day,
-            ~exists().where(reversal.c.reverses_id == repayments.c.id),
-        )
-        .lateral("paid")
-    )
-    late = (
-        select(
-            func.coalesce(
-                func.sum(installments.c.principal_due + installments.c.interest_due), 0
-            ).label("amount")
-        )
-        .where(installments.c.loan_id == live.c.id, installments.c.due_on < live.c.par_cutoff)
-        .lateral("late")
-    )
-    outstanding = (live.c.principal - paid.c.principal) * live.c.per_unit
-    stmt = (
-        select(
-            live.c.programme_id,
-            live.c.day,
-            live.c.currency_code,
-            func.coalesce(func.sum(outstanding), 0).label("glp"),
-            func.coalesce(func.sum(outstanding).filter(late.c.amount > paid.c.amount), 0).label(
-                "at_risk"
-            ),
-            func.count(live.c.member_id.distinct()).filter(outstanding > 0).label("borrowers"),
-        )
-        .select_from(live.outerjoin(paid, true()).outerjoin(late, true()))
-        .group_by(live.c.programme_id, live.c.day, live.c.currency_code)
-    )
-    # The planner prices the per-loan lookups high enough to JIT-compile them, which costs
-    # about a second and saves nothing on these small aggregates (measured on 17,500 loans).
-    await session.execute(text("SET LOCAL jit = off"))
-    return {
-        (row.programme_id, row.day): PortfolioAsOf(
-            currency_code=row.currency_code.strip(),
-            gross_loan_portfolio=row.glp,
-            at_risk_30=row.at_risk,
-            active_borrowers=int(row.borrowers),
-        )
-        for row in await session.execute(stmt)
-    }
 
 
 # --- Writes ---------------------------------------------------------------------------------

@@ -75,17 +75,40 @@ def allocate(
     return allocations, updated
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A repayment's split between interest and principal."""
+
+    interest: Decimal
+    principal: Decimal
+
+
 def replay(
     installments: Sequence[InstallmentState], payments: Iterable[tuple[date, Decimal]]
 ) -> list[InstallmentState]:
     """The schedule's paid state after the given payments, in date order, from unpaid."""
+    state, _ = replay_splits(installments, list(payments))
+    return state
+
+
+def replay_splits(
+    installments: Sequence[InstallmentState], payments: Sequence[tuple[date, Decimal]]
+) -> tuple[list[InstallmentState], list[Split]]:
+    """As `replay`, with each payment's split as the allocation rule makes it when the
+    payments come in date order (same day: in the order given), listed as given."""
     state = [
         replace(i, principal_paid=Decimal(0), interest_paid=Decimal(0), paid_on=None)
         for i in installments
     ]
-    for paid_on, amount in sorted(payments, key=lambda p: p[0]):
-        _, state = allocate(state, amount, paid_on)
-    return state
+    splits: list[Split] = [Split(Decimal(0), Decimal(0))] * len(payments)
+    for index in sorted(range(len(payments)), key=lambda k: payments[k][0]):
+        paid_on, amount = payments[index]
+        allocations, state = allocate(state, amount, paid_on)
+        splits[index] = Split(
+            sum((a.interest for a in allocations), Decimal(0)),
+            sum((a.principal for a in allocations), Decimal(0)),
+        )
+    return state, splits
 
 
 def oldest_unpaid_due_on(installments: Iterable[InstallmentState]) -> date | None:

@@ -297,22 +297,14 @@ class ProgrammeFigures:
 
     @property
     def average_outstanding_balance(self) -> Amount | None:
+        """GLP / active borrowers in the programme's currency, and that figure (as rounded)
+        converted to EUR at the GLP's rate: the EUR amount is the local one converted, never
+        the EUR GLP divided (which can differ by a cent)."""
         glp = self.amounts["gross_loan_portfolio"]
         local = average_outstanding_balance(glp.local, self.counts.active_borrowers)
         if local is None:
             return None
-        eur = glp.eur
-        return Amount(
-            round_money(local, self.currency),
-            self.currency,
-            None
-            if eur is None
-            else round_money(
-                average_outstanding_balance(eur, self.counts.active_borrowers) or ZERO, EUR
-            ),
-            glp.rate,
-            glp.kind,
-        )
+        return amount(round_money(local, self.currency), self.currency, glp.rate, glp.kind)
 
 
 def programme_figures(
@@ -406,9 +398,14 @@ class Ratios:
                 return None
             return ratio(numerator, denominator)
 
+        def par(at_risk: Decimal | None) -> Decimal | None:
+            if at_risk is None or glp is None:
+                return None
+            return portfolio_at_risk(at_risk, glp)
+
         return cls(
-            par30=of_amounts(par30, glp),
-            par90=of_amounts(par90, glp),
+            par30=par(par30),
+            par90=par(par90),
             write_off_ratio=of_amounts(written_off, average_portfolio),
             on_time_repayment_rate=of_amounts(on_time, due),
             women_share=share(counts.women_members, counts.active_members),

@@ -2,11 +2,13 @@
 
 The rules (DOMAIN.md, "The methodology"), each raising RuleViolation naming the input field:
 - the product is active, and lends in the programme's currency; the principal is in it too;
-- the principal is positive, has no more decimals than the currency, and lies within the
-  product's minimum and maximum;
+- the principal is positive and has no more decimals than the currency;
 - her group is not closed;
 - her earlier loans: none still open (PENDING or ACTIVE) unless this product allows concurrent
-  loans, and none written off: a next cycle comes only after the previous loan is REPAID;
+  loans, and none written off: a next cycle comes only after the previous loan is REPAID, so
+  an application is not dated before the day her previous loan was repaid;
+- the product serves the cycle the loan would open (its cycle bands; none: every cycle), and
+  the principal lies within the band's minimum and maximum (none: the product's);
 - a first loan (cycle 1) only once she has attended the programme's number of initial
   training sessions (6 for FANSOTO);
 - no guarantee is ever asked: there is no such rule, and no such field.
@@ -14,6 +16,7 @@ The rules (DOMAIN.md, "The methodology"), each raising RuleViolation naming the 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from . import rules
@@ -25,14 +28,43 @@ OPEN_STATUSES = frozenset({LoanStatus.PENDING, LoanStatus.ACTIVE})
 
 
 @dataclass(frozen=True, slots=True)
+class CycleBand:
+    """Loan cycles a product serves, from `first_cycle` to `last_cycle` (None: and every
+    later one), and the principal it lends for them."""
+
+    first_cycle: int
+    last_cycle: int | None
+    min_principal: Decimal
+    max_principal: Decimal
+
+    def covers(self, cycle: int) -> bool:
+        return self.first_cycle <= cycle and (self.last_cycle is None or cycle <= self.last_cycle)
+
+    def describe(self) -> str:
+        if self.last_cycle is None:
+            return f"cycle {self.first_cycle} and later"
+        if self.last_cycle == self.first_cycle:
+            return f"cycle {self.first_cycle}"
+        return f"cycles {self.first_cycle} to {self.last_cycle}"
+
+
+@dataclass(frozen=True, slots=True)
 class ProductTerms:
-    """What the rules need of a loan product."""
+    """What the rules need of a loan product. Without cycle bands it serves every cycle
+    within its minimum and maximum."""
 
     currency: str
     min_principal: Decimal
     max_principal: Decimal
     active: bool = True
     allows_concurrent_loans: bool = False
+    cycles: Sequence[CycleBand] = ()
+
+    def band_for(self, cycle: int) -> CycleBand | None:
+        """The band serving `cycle`, or None if the product does not serve it."""
+        if not self.cycles:
+            return CycleBand(1, None, self.min_principal, self.max_principal)
+        return next((b for b in self.cycles if b.covers(cycle)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +75,8 @@ class Applicant:
     group_status: GroupStatus
     # Her earlier loans' statuses, in any order.
     earlier_loans: Sequence[LoanStatus] = ()
+    # The latest day one of her earlier loans closed (was repaid), if any did.
+    last_closed_on: date | None = None
 
 
 def money(field: str, amount: Decimal, currency: str, expected: str) -> Decimal:
@@ -59,8 +93,10 @@ def check_application(
     initial_sessions_required: int,
     principal: Decimal,
     currency: str,
+    applied_on: date | None = None,
 ) -> int:
-    """The loan cycle the application would open, or RuleViolation naming what forbids it."""
+    """The loan cycle the application would open, or RuleViolation naming what forbids it.
+    Her earlier loans are judged as they stood on `applied_on` (if given)."""
     if not product.active:
         raise RuleViolation(
             "product", ErrorCode.INVALID_STATE, "This product is no longer offered."
@@ -72,13 +108,6 @@ def check_application(
             f"This product lends in {product.currency}, not the programme's {programme_currency}.",
         )
     money("principal", principal, currency, programme_currency)
-    if not product.min_principal <= principal <= product.max_principal:
-        raise RuleViolation(
-            "principal",
-            ErrorCode.OUT_OF_RANGE,
-            f"This product lends from {round_money(product.min_principal, currency)} to "
-            f"{round_money(product.max_principal, currency)} {currency}.",
-        )
     if applicant.group_status is GroupStatus.CLOSED:
         raise RuleViolation("member", ErrorCode.GROUP_CLOSED, "Her group is closed: no new loan.")
     still_open = [s for s in applicant.earlier_loans if s in OPEN_STATUSES]
@@ -96,7 +125,36 @@ def check_application(
             "An earlier loan of hers was written off: a next cycle comes only after the "
             "previous loan is repaid.",
         )
+    repaid_on = applicant.last_closed_on
+    if (
+        not product.allows_concurrent_loans
+        and applied_on is not None
+        and repaid_on is not None
+        and applied_on < repaid_on
+    ):
+        raise RuleViolation(
+            "appliedOn",
+            ErrorCode.PREVIOUS_LOAN_NOT_REPAID,
+            f"Her previous loan was repaid on {repaid_on}: on {applied_on} it was still "
+            f"outstanding, so a next cycle's application is dated {repaid_on} or later.",
+        )
     cycle = len(applicant.earlier_loans) + 1
+    band = product.band_for(cycle)
+    if band is None:
+        served = ", ".join(b.describe() for b in product.cycles)
+        raise RuleViolation(
+            "product",
+            ErrorCode.CYCLE_NOT_ELIGIBLE,
+            f"This would be her cycle {cycle} loan; this product serves {served} only.",
+        )
+    if not band.min_principal <= principal <= band.max_principal:
+        low, high = (round_money(x, currency) for x in (band.min_principal, band.max_principal))
+        bounds = f"{low} {currency}" if low == high else f"from {low} to {high} {currency}"
+        raise RuleViolation(
+            "principal",
+            ErrorCode.OUT_OF_RANGE,
+            f"For a cycle {cycle} loan this product lends {bounds}.",
+        )
     if cycle == 1 and applicant.initial_sessions_attended < initial_sessions_required:
         raise RuleViolation(
             "member",

@@ -6,7 +6,7 @@ a CANCELLED one may be reopened too, to where it stood before (PLANNED, or IN_PR
 had started). A recommendation is overdue while OPEN or IN_PROGRESS past its due date.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 from .enums import MissionStatus, RecommendationStatus
@@ -20,9 +20,6 @@ _STARTABLE = frozenset({MissionStatus.PLANNED})
 _ENDABLE = frozenset({MissionStatus.PLANNED, MissionStatus.IN_PROGRESS})
 # Findings and recommendations come from work done: a mission under way or completed.
 _WORKED = frozenset({MissionStatus.IN_PROGRESS, MissionStatus.COMPLETED})
-
-# Days a PAR30 installment may be late before its loan is at risk.
-PAR_DAYS = 30
 
 MAX_URL_LENGTH = 2000
 
@@ -103,11 +100,6 @@ def mission_day(planned_start_on: date, actual_start_on: date | None, today: dat
 def is_overdue(status: RecommendationStatus, due_on: date, as_of: date) -> bool:
     """Still to be done, and due before `as_of` (a recommendation due today is not late)."""
     return status in PENDING_RECOMMENDATION and due_on < as_of
-
-
-def par_cutoff(as_of: date) -> date:
-    """An installment due before this day is more than PAR_DAYS late on `as_of`."""
-    return as_of - timedelta(days=PAR_DAYS)
 
 
 def check_status_change(

@@ -11,7 +11,7 @@ from .indicators import (
     IndicatorSavings,
     IndicatorState,
 )
-from .loans import Installment, Loan, LoanProduct, Repayment
+from .loans import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
 from .missions import (
     Expert,
     ExpertDomain,
@@ -48,6 +48,7 @@ __all__ = [
     "Installment",
     "Loan",
     "LoanProduct",
+    "LoanProductCycle",
     "Member",
     "Mission",
     "MissionDomain",

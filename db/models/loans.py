@@ -48,6 +48,32 @@ class LoanProduct(Keyed, Base):
     )
 
 
+class LoanProductCycle(Keyed, Base):
+    """A band of loan cycles a product serves, with the principal it lends for them. A
+    product with bands serves only the cycles they cover; one without serves every cycle
+    within its own minimum and maximum."""
+
+    __tablename__ = "loan_product_cycles"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    first_cycle: Mapped[int] = mapped_column(SmallInteger)
+    # None: every cycle from first_cycle on.
+    last_cycle: Mapped[int | None] = mapped_column(SmallInteger)
+    min_principal: Mapped[Amount]
+    max_principal: Mapped[Amount]
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["product_id", "programme_id"], ["loan_products.id", "loan_products.programme_id"]
+        ),
+        UniqueConstraint("product_id", "first_cycle"),
+        CheckConstraint(
+            "first_cycle >= 1 AND (last_cycle IS NULL OR last_cycle >= first_cycle)",
+            name="cycles",
+        ),
+        CheckConstraint("min_principal > 0 AND max_principal >= min_principal", name="principal"),
+    )
+
+
 class Loan(Keyed, Base):
     """A loan to a member. The *_paid columns and oldest_unpaid_due_on are derived state,
     maintained with every repayment so portfolio figures need no scan of the ledger."""
@@ -152,8 +178,10 @@ class Installment(Keyed, Base):
 
 
 class Repayment(Keyed, Base):
-    """A ledger entry: a repayment, or the reversal of one (never a delete). Its split
-    between interest and principal is the allocation made when it was recorded."""
+    """A ledger entry: a repayment, or the reversal of one (never a delete). A standing
+    repayment's split between interest and principal is the allocation the ledger's date
+    order makes (restated by a back-dated repayment or a reversal); a reversal keeps the
+    split of the repayment it cancelled."""
 
     __tablename__ = "repayments"
     programme_id: Mapped[uuid.UUID] = mapped_column()

@@ -32,6 +32,7 @@ from .rows import (
     CountryRow,
     CurrencyRow,
     ExchangeRateRow,
+    LoanProductCycleRow,
     LoanProductRow,
     NetworkRow,
     PartnerRow,
@@ -147,6 +148,20 @@ def network_batch(
                 active=p.spec.until is None or as_of < p.spec.until,
             )
             for p in products
+        )
+        batch.loan_product_cycles.extend(
+            LoanProductCycleRow(
+                # Derived from the product's id, so the draws of everything after stay put.
+                id=uuid.uuid5(p.id, f"cycles from {band.first_cycle}"),
+                programme_id=programme_id,
+                product_id=p.id,
+                first_cycle=band.first_cycle,
+                last_cycle=band.last_cycle,
+                min_principal=band.min_principal,
+                max_principal=band.max_principal,
+            )
+            for p in products
+            for band in p.spec.cycles
         )
         programmes.append(Programme(programme_id, spec, products))
     return batch, programmes

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.enums import Activity, InstallmentFrequency, InterestMethod, ProgrammePhase
+from domain.lending import CycleBand
 from domain.money import SLL_PER_SLE
 
 A = Activity
@@ -84,6 +85,15 @@ class ProductSpec:
     currency: str | None = None  # None: the programme's currency
     until: date | None = None  # offered to loans disbursed before this date only
     since: date | None = None  # offered to loans disbursed on or after this date only
+
+    @property
+    def cycles(self) -> tuple[CycleBand, ...]:
+        """The loan cycles it serves: a first-loan product the first cycle only, the others
+        every later one, each at the product's whole range (FANSOTO: a first loan of
+        100,000 XOF exactly, later loans from 80,000 to 450,000)."""
+        if self.first_loan:
+            return (CycleBand(1, 1, self.min_principal, self.max_principal),)
+        return (CycleBand(2, None, self.min_principal, self.max_principal),)
 
 
 @dataclass(frozen=True)

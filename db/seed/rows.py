@@ -106,6 +106,16 @@ class LoanProductRow(NamedTuple):
     active: bool
 
 
+class LoanProductCycleRow(NamedTuple):
+    id: uuid.UUID
+    programme_id: uuid.UUID
+    product_id: uuid.UUID
+    first_cycle: int
+    last_cycle: int | None
+    min_principal: Decimal
+    max_principal: Decimal
+
+
 class FacilitatorRow(NamedTuple):
     id: uuid.UUID
     programme_id: uuid.UUID
@@ -340,6 +350,7 @@ class Batch:
     partners: list[PartnerRow] = field(default_factory=list)
     autonomy_milestones: list[AutonomyMilestoneRow] = field(default_factory=list)
     loan_products: list[LoanProductRow] = field(default_factory=list)
+    loan_product_cycles: list[LoanProductCycleRow] = field(default_factory=list)
     experts: list[ExpertRow] = field(default_factory=list)
     expert_domains: list[ExpertDomainRow] = field(default_factory=list)
     expert_programmes: list[ExpertProgrammeRow] = field(default_factory=list)

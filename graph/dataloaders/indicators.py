@@ -8,7 +8,7 @@ are as many as the figure families, whatever the number of programmes, months or
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -292,3 +292,43 @@ async def reports(
         return [Report(w, []) for w in windows]
     _file(live_rows, fetched)
     return assemble(fetched, programmes, coverage, windows, today)
+
+
+async def portfolios(
+    db: Database, scope: Scope, keys: Sequence[tuple[uuid.UUID, date]], today: date
+) -> dict[tuple[uuid.UUID, date], ProgrammeFigures]:
+    """Each (programme, day) key's loan stocks at the end of the day (GLP, PAR, borrowers),
+    from the indicators' sources (derived state today, month-end snapshots, else the ledger):
+    the same figures as `indicators(asOf:)`, in as many statements whatever the keys.
+
+    Raises MissingRate if the programme holds loans in another currency with no rate."""
+    wanted = {pid for pid, _ in keys}
+    async with db.read() as session:
+        found = [
+            r
+            for r in await db_indicators.selected_programmes(session, scope, None)
+            if r["id"] in wanted
+        ]
+    if not found:
+        return {}
+    programmes = [
+        ProgrammeRow(r["id"], r["code"], r["country_code"].strip(), r["currency_code"].strip())
+        for r in found
+    ]
+    coverage = {r["id"]: Coverage(r["valid_through"], r["retention_valid_through"]) for r in found}
+    asked = sorted({(pid, day) for pid, day in keys if pid in coverage})
+    windows = [db_indicators.stocks_only(day) for day in sorted({day for _, day in asked})]
+    fetched = Fetched({})
+    plan = db_indicators.plan_loan_stocks(asked, coverage, today)
+    jobs: list[Awaitable[Any]] = [fetch(db, scope, plan, windows, fetched)]
+    if any(day == today for _, day in asked):
+        codes = [p.code for p in programmes]
+        jobs.append(_run(db, db_indicators.loan_stocks_today(scope, codes, today)))
+    done = await asyncio.gather(*jobs)
+    if len(done) > 1:
+        _file({"loan_stocks_today": done[1]}, fetched)
+    out: dict[tuple[uuid.UUID, date], ProgrammeFigures] = {}
+    for report in assemble(fetched, programmes, coverage, windows, today):
+        for programme, figures in report.programmes:
+            out[programme.id, report.window.as_of] = figures
+    return out

@@ -10,7 +10,9 @@ from db import missions
 from db.engine import Database
 from db.pagination import Page, PageArgs
 from db.scope import Scope
+from domain.indicators import ProgrammeFigures
 
+from . import indicators
 from .base import PageKey
 
 
@@ -20,7 +22,7 @@ class MissionLoaders:
     mission's day (Programme.supportHistory)."""
 
     support_history_page_by_programme: DataLoader[PageKey, Page]
-    portfolio_as_of: DataLoader[tuple[uuid.UUID, date], missions.PortfolioAsOf | None]
+    portfolio_as_of: DataLoader[tuple[uuid.UUID, date], ProgrammeFigures | None]
 
 
 def _support_history_pages(db: Database, scope: Scope) -> DataLoader[PageKey, Page]:
@@ -43,12 +45,11 @@ def _support_history_pages(db: Database, scope: Scope) -> DataLoader[PageKey, Pa
 
 def _portfolio_as_of(
     db: Database, scope: Scope
-) -> DataLoader[tuple[uuid.UUID, date], missions.PortfolioAsOf | None]:
-    async def load(
-        keys: Sequence[tuple[uuid.UUID, date]],
-    ) -> list[missions.PortfolioAsOf | None]:
-        async with db.read() as session:
-            found = await missions.portfolio_as_of(session, scope, keys)
+) -> DataLoader[tuple[uuid.UUID, date], ProgrammeFigures | None]:
+    """The indicators' portfolio on a day: the same figures as `indicators(asOf:)`."""
+
+    async def load(keys: Sequence[tuple[uuid.UUID, date]]) -> list[ProgrammeFigures | None]:
+        found = await indicators.portfolios(db, scope, keys, date.today())
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)

@@ -134,7 +134,8 @@ class ProgrammeIndicators:
     portfolio_at_risk_90: IndicatorAmount = strawberry.field(description=D["par90_amount"])
     par90: Decimal | None = strawberry.field(description=D["par90"])
     average_outstanding_balance: IndicatorAmount | None = strawberry.field(
-        description=D["average_balance"]
+        description=D["average_balance"] + " In EUR: the local average, as rounded, converted "
+        "at the portfolio's rate (not the EUR portfolio divided)."
     )
     disbursements: int = strawberry.field(description=D["disbursements"])
     disbursed_amount: IndicatorAmount = strawberry.field(description=D["disbursed"])

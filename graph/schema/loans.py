@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from db import loans as db_loans
-from domain.allocation import days_past_due
+from domain import allocation
 
 from ..context import Info
 from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
@@ -25,11 +25,26 @@ if TYPE_CHECKING:
     from .network import Programme
 
 REVERSALS = db_loans.REPAYMENTS
+_cycles = db_loans.cycles.c
 _network = "graph.schema.network"
 _groups = "graph.schema.groups"
 _Programme = Annotated["Programme", strawberry.lazy(_network)]
 _Member = Annotated["Member", strawberry.lazy(_groups)]
 _Group = Annotated["Group", strawberry.lazy(_groups)]
+
+
+async def _days_past_due(info: Info, loan: "Loan", as_of: date | None) -> int:
+    """Days past due at the end of `as_of`: today's from the loan's derived state, a past
+    day's from the ledger as it stood then (as the indicators count them); 0 unless the loan
+    was outstanding (disbursed, not yet repaid or written off) on that day."""
+    today = date.today()
+    day = as_of or today
+    if day >= today:
+        if loan.status is not LoanStatus.ACTIVE:
+            return 0
+        return allocation.days_past_due(loan.oldest_unpaid_due_on, day)
+    state = await info.context.loaders.loans.loan_state_by_loan_day.load((loan.id, day))
+    return 0 if state is None else allocation.days_past_due(state.oldest_unpaid_due_on, day)
 
 
 @strawberry.enum(description="Where an installment stands at a date.")
@@ -46,10 +61,30 @@ class InstallmentStatus(Enum):
     )
 
 
-def _days_past_due(status: LoanStatus, oldest_unpaid_due_on: date | None, as_of: date) -> int:
-    if status is not LoanStatus.ACTIVE:
-        return 0
-    return days_past_due(oldest_unpaid_due_on, as_of)
+@strawberry.type(
+    description="A band of loan cycles a product serves, and the principal it lends for them."
+)
+class LoanProductCycle:
+    first_cycle: int = strawberry.field(
+        description="The first loan cycle of the band (1: a first loan)."
+    )
+    last_cycle: int | None = strawberry.field(
+        description="The last loan cycle of the band; null: every cycle from firstCycle on."
+    )
+    min_principal: Money = strawberry.field(
+        description="Smallest principal lent for these cycles (equal to maxPrincipal: a fixed amount)."
+    )
+    max_principal: Money = strawberry.field(description="Largest principal lent for these cycles.")
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> Self:
+        currency = row["currency_code"]
+        return cls(
+            first_cycle=row["first_cycle"],
+            last_cycle=row["last_cycle"],
+            min_principal=Money.of(row["min_principal"], currency),
+            max_principal=Money.of(row["max_principal"], currency),
+        )
 
 
 @strawberry.type(description="A kind of loan a programme offers: its terms and limits.")
@@ -68,8 +103,12 @@ class LoanProduct(RowNode):
     fee_percent: Decimal = strawberry.field(
         description="Fee charged at disbursement, in percent of the principal."
     )
-    min_principal: Money = strawberry.field(description="Smallest principal the product lends.")
-    max_principal: Money = strawberry.field(description="Largest principal the product lends.")
+    min_principal: Money = strawberry.field(
+        description="Smallest principal the product lends (for a cycle, see `cycles`)."
+    )
+    max_principal: Money = strawberry.field(
+        description="Largest principal the product lends (for a cycle, see `cycles`)."
+    )
     allows_concurrent_loans: bool = strawberry.field(
         description="Whether a member may hold a loan of this product alongside another loan."
     )
@@ -91,6 +130,17 @@ class LoanProduct(RowNode):
     @strawberry.field(description="The currency the product lends in (the programme's).")
     def currency(self) -> Currency:
         return Currency.of(self.currency_code)
+
+    @strawberry.field(
+        description="The loan cycles the product serves, by first cycle, each with the "
+        "principal it lends for them: loanApply refuses another cycle (CYCLE_NOT_ELIGIBLE) or "
+        "another amount (OUT_OF_RANGE). Empty: every cycle, from minPrincipal to maxPrincipal."
+    )
+    async def cycles(self, info: Info) -> list[LoanProductCycle]:
+        rows = await info.context.loaders.all(db_loans.PRODUCT_CYCLES, _cycles.product_id).load(
+            self.id
+        )
+        return [LoanProductCycle.from_row(r) for r in sorted(rows, key=lambda r: r["first_cycle"])]
 
 
 @strawberry.type(
@@ -206,18 +256,20 @@ class Loan(RowNode):
     )
 
     @strawberry.field(
-        description="Days since the oldest unpaid installment fell due, at `asOf` (today if "
-        "omitted); 0 unless the loan is ACTIVE."
+        description="Days since the oldest unpaid installment fell due, at the end of `asOf` "
+        "(today if omitted), with the repayments recorded as of that day (reversed ones never "
+        "count), as the indicators count them; 0 unless the loan was outstanding that day."
     )
-    def days_past_due(self, as_of: date | None = None) -> int:
-        return _days_past_due(self.status, self.oldest_unpaid_due_on, as_of or date.today())
+    async def days_past_due(self, info: Info, as_of: date | None = None) -> int:
+        return await _days_past_due(info, self, as_of)
 
     @strawberry.field(
-        description="Portfolio at risk: ACTIVE with an installment more than `days` days past "
-        "due at `asOf` (today if omitted). Its whole outstanding principal is then at risk."
+        description="Portfolio at risk: outstanding with an installment more than `days` days "
+        "past due at the end of `asOf` (today if omitted), read as `daysPastDue`. Its whole "
+        "outstanding principal is then at risk (with days = 30: counted in PAR30 that day)."
     )
-    def at_risk(self, as_of: date | None = None, days: int = 30) -> bool:
-        return _days_past_due(self.status, self.oldest_unpaid_due_on, as_of or date.today()) > days
+    async def at_risk(self, info: Info, as_of: date | None = None, days: int = 30) -> bool:
+        return await _days_past_due(info, self, as_of) > days
 
     @strawberry.field(description="The repayment schedule, by installment number.")
     async def schedule(self, info: Info) -> list[Installment]:
@@ -233,7 +285,9 @@ class Loan(RowNode):
 
 @strawberry.type(
     description="A ledger entry on a loan: a repayment, split between interest and principal "
-    "when it was recorded, or the reversal of one. Entries are never edited or deleted."
+    "as the ledger's date order makes it (a back-dated repayment or a reversal restates the "
+    "split of the repayments after it), or the reversal of one (with the split of the "
+    "repayment it cancelled, then). Entries are never deleted; amounts and dates never change."
 )
 class Repayment(RowNode):
     id: relay.NodeID[uuid.UUID]
@@ -287,7 +341,8 @@ class LoanFilter:
     )
     min_days_past_due: int | None = strawberry.field(
         default=None,
-        description="Only ACTIVE loans at least this many days past due at `asOf`.",
+        description="Only loans outstanding at the end of `asOf` and at least this many days "
+        "past due then, as `Loan.daysPastDue(asOf:)` counts them.",
     )
     as_of: date | None = strawberry.field(
         default=None, description="The date days past due are counted at; today if omitted."
@@ -337,10 +392,13 @@ _LOAN_ID = "The loan."
     "loan only after the programme's initial training sessions (TRAINING_INCOMPLETE); one open "
     "(PENDING or ACTIVE) loan at a time unless the product allows concurrent loans "
     "(ACTIVE_LOAN_EXISTS); a next cycle only after the previous loan was repaid "
-    "(PREVIOUS_LOAN_NOT_REPAID after a write-off); no new loan in a closed group "
-    "(GROUP_CLOSED); an active product (INVALID_STATE) of her programme (OTHER_PROGRAMME); a "
-    "principal within the product's limits (OUT_OF_RANGE) in the programme's currency. No "
-    "guarantee is ever asked (no collateral, no guarantor)."
+    "(PREVIOUS_LOAN_NOT_REPAID after a write-off, or on `appliedOn` when it is before the day "
+    "her previous loan was repaid: her loans are judged as they stood that day); no new loan "
+    "in a closed group (GROUP_CLOSED); an active product (INVALID_STATE) of her programme "
+    "(OTHER_PROGRAMME) serving the cycle the loan opens (CYCLE_NOT_ELIGIBLE, see "
+    "`LoanProduct.cycles`); a principal within the product's limits for that cycle "
+    "(OUT_OF_RANGE, whose message names them) in the programme's currency. No guarantee is "
+    "ever asked (no collateral, no guarantor)."
 )
 class LoanApplyInput:
     member: relay.GlobalID = strawberry.field(description="The member applying.")
@@ -348,7 +406,8 @@ class LoanApplyInput:
         description="The loan product, one her programme offers."
     )
     principal: MoneyInput = strawberry.field(
-        description="The amount asked for, within the product's minimum and maximum."
+        description="The amount asked for, within the product's minimum and maximum for the "
+        "cycle the loan opens."
     )
     purpose: Activity | None = strawberry.field(
         default=None, description="The activity it finances; her own activity if omitted."
@@ -453,8 +512,12 @@ class RepaymentRecordPayload:
 @strawberry.input(
     description="Cancels a repayment entered by mistake with a REVERSAL entry pointing at it "
     "(nothing is deleted). The loan's schedule and state are recomputed from the repayments "
-    "still standing, in date order: a REPAID loan becomes ACTIVE again. A repayment is "
-    "reversed once only (ALREADY_REVERSED)."
+    "still standing, in date order (the later repayments' splits restated): a REPAID loan "
+    "becomes ACTIVE again, so it is refused (NEXT_LOAN_EXISTS) once a loan of her next cycle "
+    "was granted on it under a product allowing no other loan alongside: record the "
+    "correction on her current loan instead. A repayment is reversed once only "
+    "(ALREADY_REVERSED). The reversal restates the past: the loan's state on every day "
+    "since the repayment is read without it (`reversedOn` changes no stock)."
 )
 class RepaymentReverseInput:
     repayment: relay.GlobalID = strawberry.field(description="The REPAYMENT entry to cancel.")

@@ -12,10 +12,12 @@ from strawberry import relay
 
 from db import missions as db_missions
 from db.pagination import Listing, PageArgs
+from domain import indicators as formulas
 from domain import missions as rules
 
 from ..context import Info
 from ..dataloaders.base import CountKey, PageKey
+from ..errors import InvalidArgument
 from .enums import (
     ExpertiseDomain,
     MissionMode,
@@ -399,9 +401,6 @@ class SupportHistoryEntry:
     )
 
 
-_PAR_QUANTUM = Decimal("0.0001")
-
-
 async def support_history(
     info: Info,
     programme_id: uuid.UUID,
@@ -422,7 +421,12 @@ async def support_history(
         rules.mission_day(row["planned_start_on"], row["actual_start_on"], today)
         for row in page.rows
     ]
-    portfolios = await loaders.missions.portfolio_as_of.load_many([(programme_id, d) for d in days])
+    try:
+        portfolios = await loaders.missions.portfolio_as_of.load_many(
+            [(programme_id, d) for d in days]
+        )
+    except formulas.MissingRate as missing:
+        raise InvalidArgument("supportHistory", f"{missing}: add the exchange rates") from None
     by_mission = {
         row["id"]: (day, portfolio)
         for row, day, portfolio in zip(page.rows, days, portfolios, strict=True)
@@ -430,16 +434,24 @@ async def support_history(
 
     def entry(row: Mapping[Any, Any]) -> SupportHistoryEntry:
         day, portfolio = by_mission[row["id"]]
-        currency = portfolio.currency_code if portfolio else currency_code
-        glp = portfolio.gross_loan_portfolio if portfolio else Decimal(0)
-        at_risk = portfolio.at_risk_30 if portfolio else Decimal(0)
+        if portfolio is None:
+            zero = Money.of(Decimal(0), currency_code)
+            return SupportHistoryEntry(
+                mission=Mission.from_row(row),
+                on=day,
+                gross_loan_portfolio=zero,
+                portfolio_at_risk_30=zero,
+                par30=None,
+                active_borrowers=0,
+            )
+        amounts = portfolio.amounts
         return SupportHistoryEntry(
             mission=Mission.from_row(row),
             on=day,
-            gross_loan_portfolio=Money.of(glp, currency),
-            portfolio_at_risk_30=Money.of(at_risk, currency),
-            par30=(at_risk / glp).quantize(_PAR_QUANTUM) if glp else None,
-            active_borrowers=portfolio.active_borrowers if portfolio else 0,
+            gross_loan_portfolio=Money.of(amounts["gross_loan_portfolio"].local, currency_code),
+            portfolio_at_risk_30=Money.of(amounts["portfolio_at_risk_30"].local, currency_code),
+            par30=portfolio.ratios().par30,
+            active_borrowers=portfolio.counts.active_borrowers,
         )
 
     # The same missions as Programme.missions with that filter: its count loader is shared.

@@ -272,6 +272,31 @@ async def test_fansoto_is_there_with_its_partners(seeded: Seeded) -> None:
     )
 
 
+async def test_every_loan_fits_its_products_cycles_and_amounts(seeded: Seeded) -> None:
+    # FANSOTO: a first loan of 100,000 XOF exactly, later loans from 80,000 to 450,000.
+    bands = await fetch(
+        seeded.engine,
+        "SELECT p.name, c.first_cycle, c.last_cycle, c.min_principal, c.max_principal"
+        " FROM loan_product_cycles c JOIN loan_products p ON p.id = c.product_id"
+        " JOIN programmes g ON g.id = p.programme_id WHERE g.code = 'FANSOTO' ORDER BY p.name",
+    )
+    assert [(name, first, last, int(low), int(high)) for name, first, last, low, high in bands] == [
+        ("Crédit solidaire bimensuel", 2, None, 80_000, 450_000),
+        ("Crédit solidaire mensuel", 2, None, 80_000, 450_000),
+        ("Premier crédit solidaire", 1, 1, 100_000, 100_000),
+    ]
+    # What loanApply enforces holds for every loan the demo holds.
+    misfits = await scalar(
+        seeded.engine,
+        "SELECT count(*) FROM loans l WHERE NOT EXISTS (SELECT 1 FROM loan_product_cycles c"
+        " WHERE c.product_id = l.product_id AND l.cycle >= c.first_cycle"
+        " AND (c.last_cycle IS NULL OR l.cycle <= c.last_cycle)"
+        " AND l.principal BETWEEN c.min_principal AND c.max_principal)",
+    )
+    assert misfits == 0
+    assert await scalar(seeded.engine, "SELECT count(*) FROM loans") > 0
+
+
 # Facts, not plans: installments' due dates, milestones' targets, planned missions and
 # recommendations' due dates may lie after as_of.
 FACT_DATES = {

@@ -1,5 +1,6 @@
 """The methodology's lending rules, as plain functions."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -7,7 +8,9 @@ import pytest
 
 from domain.enums import GroupStatus, LoanStatus
 from domain.errors import ErrorCode, RuleViolation
-from domain.lending import Applicant, ProductTerms, check_application, fee, money
+from domain.lending import Applicant, CycleBand, ProductTerms, check_application, fee, money
+
+D = Decimal
 
 FIRST_LOAN = ProductTerms(
     currency="XOF", min_principal=Decimal(50_000), max_principal=Decimal(450_000)
@@ -116,3 +119,34 @@ def test_the_fee_is_a_percent_of_the_principal_rounded_to_the_currency() -> None
     assert fee(Decimal(100_000), Decimal(1), "XOF") == Decimal(1_000)
     assert fee(Decimal(150_050), Decimal("1.5"), "XOF") == Decimal(2_251)  # 2250.75
     assert fee(Decimal("1000.00"), Decimal(0), "HTG") == Decimal(0)
+
+
+FANSOTO_FIRST = ProductTerms(
+    "XOF", Decimal(100_000), Decimal(100_000), cycles=(CycleBand(1, 1, D(100_000), D(100_000)),)
+)
+FANSOTO_LATER = ProductTerms(
+    "XOF", Decimal(80_000), Decimal(450_000), cycles=(CycleBand(2, None, D(80_000), D(450_000)),)
+)
+REPAID_ONCE = Applicant(6, GroupStatus.ACTIVE, (LoanStatus.REPAID,), date(2025, 5, 10))
+
+
+def test_a_product_serves_its_cycles_within_their_amounts() -> None:
+    assert apply(product=FANSOTO_FIRST) == 1
+    assert refusal(product=FANSOTO_LATER) == (("product",), ErrorCode.CYCLE_NOT_ELIGIBLE)
+    assert refusal(product=FANSOTO_FIRST, principal=D(90_000)) == (
+        ("principal",),
+        ErrorCode.OUT_OF_RANGE,
+    )
+    assert apply(applicant=REPAID_ONCE, product=FANSOTO_LATER, principal=D(80_000)) == 2
+    assert refusal(applicant=REPAID_ONCE, product=FANSOTO_FIRST) == (
+        ("product",),
+        ErrorCode.CYCLE_NOT_ELIGIBLE,
+    )
+
+
+def test_a_next_cycle_is_judged_on_the_day_she_applies() -> None:
+    assert refusal(applicant=REPAID_ONCE, applied_on=date(2025, 5, 9)) == (
+        ("appliedOn",),
+        ErrorCode.PREVIOUS_LOAN_NOT_REPAID,
+    )
+    assert apply(applicant=REPAID_ONCE, applied_on=date(2025, 5, 10)) == 2

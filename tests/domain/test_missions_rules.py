@@ -141,10 +141,6 @@ def test_indicators_are_read_on_the_day_a_mission_starts_but_never_after_today()
     assert rules.mission_day(date(2025, 1, 6), None, today) == today
 
 
-def test_par30_counts_installments_due_more_than_30_days_before() -> None:
-    assert rules.par_cutoff(date(2024, 4, 1)) == date(2024, 3, 2)
-
-
 @pytest.mark.parametrize(
     "url",
     [

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Installment, Loan, LoanProduct, Repayment
+from db.models import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
 from domain.allocation import InstallmentState, allocate, oldest_unpaid_due_on, replay
 from domain.enums import (
     Activity,
@@ -226,3 +226,25 @@ def installment_total_of(product: dict[str, Any], principal: Decimal, number: in
         disbursed_on=date(2024, 1, 1),
     )[number - 1]
     return line.total_due
+
+
+async def cycle_band(
+    session: AsyncSession,
+    product: dict[str, Any],
+    first_cycle: int,
+    last_cycle: int | None,
+    min_principal: int,
+    max_principal: int,
+) -> None:
+    """The product serves cycles first_cycle..last_cycle (None: and later), lending that much."""
+    await session.execute(
+        insert(LoanProductCycle).values(
+            id=uuid7(),
+            programme_id=product["programme_id"],
+            product_id=product["id"],
+            first_cycle=first_cycle,
+            last_cycle=last_cycle,
+            min_principal=Decimal(min_principal),
+            max_principal=Decimal(max_principal),
+        )
+    )

@@ -17,6 +17,7 @@ from domain.enums import (
     RecommendationStatus,
     RepaymentKind,
 )
+from domain.indicators import portfolio_at_risk
 from tests.conftest import GraphQL, RunningServer
 from tests.factories import groups as g
 from tests.factories import loans as lf
@@ -482,14 +483,15 @@ async def test_support_history_lists_missions_in_time_order_next_to_the_portfoli
     march = by_day["march"]
     assert march["grossLoanPortfolio"]["amount"] == glp(date(2024, 3, 1), "A", "B", "C")
     assert Decimal(march["grossLoanPortfolio"]["amount"]) < 300_000
-    assert (march["portfolioAtRisk30"]["amount"], march["par30"]) == ("0", "0.0000")
+    assert (march["portfolioAtRisk30"]["amount"], march["par30"]) == ("0", "0.000000")
     assert march["activeBorrowers"] == 3
     # 1 April: the 10 February installment is 51 days late for B and C: all they owe is at risk.
     april = by_day["april"]
     assert april["grossLoanPortfolio"]["amount"] == glp(date(2024, 4, 1), "A", "B", "C")
     assert april["portfolioAtRisk30"]["amount"] == "200000"
-    at_risk = Decimal(200_000) / Decimal(april["grossLoanPortfolio"]["amount"])
-    assert april["par30"] == str(at_risk.quantize(Decimal("0.0001")))
+    # PAR30 as the indicators compute it: one formula, one rounding.
+    at_risk = portfolio_at_risk(Decimal(200_000), Decimal(april["grossLoanPortfolio"]["amount"]))
+    assert april["par30"] == str(at_risk)
     assert april["activeBorrowers"] == 3
     # 1 June: C was written off on 1 May and no longer counts.
     june = by_day["june"]
@@ -499,7 +501,7 @@ async def test_support_history_lists_missions_in_time_order_next_to_the_portfoli
     # A mission still to come shows today's portfolio: A repaid, only B left, all at risk.
     future = by_day["future"]
     assert future["grossLoanPortfolio"]["amount"] == "100000"
-    assert (future["par30"], future["activeBorrowers"]) == ("1.0000", 1)
+    assert (future["par30"], future["activeBorrowers"]) == ("1.000000", 1)
 
 
 async def test_support_history_pages_forward_and_backward_in_time_order(
@@ -561,6 +563,9 @@ async def test_loans_kept_in_a_replaced_currency_count_converted(
             disbursed_on=date(2022, 3, 1),
         )
         await m.mission(s, munafa["id"], planned_start_on=date(2022, 4, 4))
+        # As the indicators convert: at the month's rates, which keep 1,000 SLL per SLE.
+        await n.rate(s, "SLE", date(2022, 4, 1), Decimal("13.5"), Decimal("13.4"))
+        await n.rate(s, "SLL", date(2022, 4, 1), Decimal("13500"), Decimal("13400"))
 
     got = await history(gql, munafa["code"], first=5)
 
