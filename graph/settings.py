@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
     log_level: str = "info"
+    heartbeat_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How often a programme published from here stamps its heartbeat, which "
+        "head office reads as the programme's dataAsOf.",
+    )
 
     # Credentials: Bearer JWTs. One of the three keys is required in production.
     jwt_secret: SecretStr | None = Field(

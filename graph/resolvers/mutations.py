@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, relay
 
-from db import operations
+from db import operations, replication
 from db.scope import Scope
 from domain.errors import ErrorCode, RuleViolation
 
@@ -116,7 +116,10 @@ async def perform(
                             "This idempotency key was already used for a different request.",
                         )
                     return Outcome(prior.result_id, [], replayed=True)
-            written = await write(session, viewer.scope)
+            # A replicated programme's operations are written in its own database.
+            elsewhere = await replication.written_elsewhere(session)
+            scope = dataclasses.replace(viewer.scope, elsewhere=elsewhere)
+            written = await write(session, scope)
             await operations.record(
                 session,
                 actor=viewer.subject,

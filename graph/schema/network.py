@@ -1,7 +1,7 @@
 """The network, its programmes, countries, partners and autonomy milestones."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -81,6 +81,14 @@ class Programme(RowNode):
     @strawberry.field(description="The country it operates in.")
     async def country(self, info: Info) -> Country:
         return await resolvers.country(info, self.country_code)
+
+    @strawberry.field(
+        description="For a programme whose data lives in its own database and is replicated to "
+        "head office: when the last change received from it was current (its last heartbeat; "
+        "everything it committed before then is here). Null: its data is written here."
+    )
+    async def data_as_of(self, info: Info) -> datetime | None:
+        return await info.context.loaders.network.data_as_of.load(self.id)
 
     @strawberry.field(description="Funders and partners.")
     async def partners(self, info: Info) -> list[Partner]:
