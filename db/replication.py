@@ -217,7 +217,12 @@ async def connect(peer: Peer, *, role: str) -> asyncpg.Connection:
     except asyncpg.InvalidAuthorizationSpecificationError as error:
         raise ReplicationError(f"the {at} refused user {peer.user!r}: {error}") from None
     except (OSError, TimeoutError) as error:
-        reason = error.strerror or str(error) or type(error).__name__
+        if isinstance(error, ConnectionRefusedError):
+            reason = "connection refused (is PostgreSQL running there?)"
+        elif isinstance(error, TimeoutError):
+            reason = "no answer within 10 s"
+        else:
+            reason = error.strerror or str(error) or type(error).__name__
         raise ReplicationError(f"cannot reach the {at}: {reason}") from None
 
 
