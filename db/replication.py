@@ -327,6 +327,8 @@ async def publish(url: str, code: str) -> str:
                 return f"{code} is already published as {name}: nothing changed."
             await conn.execute(_publication_sql("ALTER", name, lists))
             return f"Updated publication {name} to the current tables and columns."
+    except asyncpg.PostgresError as error:
+        raise ReplicationError(f"PostgreSQL refused: {_first_line(error)}") from None
     finally:
         await conn.close()
 
@@ -357,6 +359,12 @@ async def subscribe(url: str, code: str, source_url: str) -> str:
                     f"the {remote_role} at {source.where} does not publish {code}: run"
                     f" `edm-graph federation publish --programme {code}` there first"
                 )
+            published = {
+                r["tablename"]
+                for r in await remote.fetch(
+                    "SELECT tablename FROM pg_publication_tables WHERE pubname = $1", name
+                )
+            }
             may_replicate = await remote.fetchval(
                 "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user"
             )
@@ -367,13 +375,19 @@ async def subscribe(url: str, code: str, source_url: str) -> str:
                 )
         finally:
             await remote.close()
-        return await _subscribe_here(local, code, theirs, source)
+        return await _subscribe_here(local, code, theirs, source, published)
+    except asyncpg.PostgresError as error:
+        raise ReplicationError(f"PostgreSQL refused: {_first_line(error)}") from None
     finally:
         await local.close()
 
 
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 async def _subscribe_here(
-    conn: asyncpg.Connection, code: str, theirs: asyncpg.Record, source: Peer
+    conn: asyncpg.Connection, code: str, theirs: asyncpg.Record, source: Peer, published: set[str]
 ) -> str:
     name = name_for(code)
     exists = await conn.fetchval(
@@ -410,6 +424,20 @@ async def _subscribe_here(
         source.where,
     )
     if exists:
+        subscribed = {
+            r["relname"]
+            for r in await conn.fetch(
+                "SELECT c.relname FROM pg_subscription_rel r"
+                " JOIN pg_subscription s ON s.oid = r.srsubid JOIN pg_class c ON c.oid = r.srrelid"
+                " WHERE s.subname = $1",
+                name,
+            )
+        }
+        if published - subscribed:
+            # A newer edm-graph publishes more tables: copy them and follow them too.
+            await conn.execute(f"ALTER SUBSCRIPTION {name} REFRESH PUBLICATION")
+            added = ", ".join(sorted(published - subscribed))
+            return f"Refreshed subscription {name}: now also {added}."
         return f"Head office is already subscribed to {code}: nothing changed."
     return f"Subscribed to {code} from {source.where} ({name}); the first copy is under way."
 

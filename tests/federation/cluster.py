@@ -51,6 +51,7 @@ class Cluster:
 
     def init(self) -> None:
         args = ["-D", str(self.data), "-U", "postgres", "--auth-local=trust", "-E", "UTF8"]
+        args.append("--no-sync")  # a throwaway cluster: durability is not the point
         self.data.parent.chmod(0o755)
         if SYSTEM_USER:
             entry = ensure_user_exists(SYSTEM_USER)
@@ -72,6 +73,8 @@ class Cluster:
             "listen_addresses": "127.0.0.1",
             "unix_socket_directories": str(self.data.parent),
             "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
             **self.settings,
         }
         flags = " ".join(f"-c {k}={v}" for k, v in options.items())
