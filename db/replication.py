@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .engine import Database, create_engine
-from .models import ReplicatedProgramme, ReplicationHeartbeat
+from .models import Programme, ReplicatedProgramme, ReplicationHeartbeat
 
 log = logging.getLogger("edm_graph.replication")
 
@@ -90,8 +90,6 @@ def name_for(code: str) -> str:
 
 async def replicated_programmes(session: AsyncSession) -> dict[uuid.UUID, Replicated]:
     """The programmes whose operations arrive here from their own database."""
-    from .models import Programme
-
     p = Programme.__table__
     stmt = select(replicated.c.programme_id, p.c.code, replicated.c.source).join(
         p, p.c.id == replicated.c.programme_id

@@ -265,6 +265,32 @@ def test_publishing_needs_logical_wal_a_known_programme_and_a_reachable_database
         "federation", "publish", "--programme", "NOPE", database_url=sites.programme_url
     )
     assert (code, out) == (1, "Error: this database has no programme NOPE")
+    # A database holding another programme's operations too is not a programme's own.
+    other = "(SELECT id FROM programmes WHERE code = 'YIKRI')"
+    asyncio.run(
+        execute(
+            sites.programme_url,
+            "INSERT INTO programmes (id, network_id, code, name, country_code, region,"
+            " base_city, currency_code, phase, started_on, initial_training_sessions,"
+            " description) SELECT gen_random_uuid(), network_id, 'YIKRI', 'YIKRI', 'SN',"
+            " 'Kadiogo', 'Ouagadougou', 'XOF', phase, started_on, 6, '' FROM programmes",
+            "INSERT INTO facilitators (id, programme_id, first_name, last_name, hired_on, active)"
+            f" VALUES (gen_random_uuid(), {other}, 'Issa', 'Ouedraogo', '2015-01-01', true)",
+        )
+    )
+    code, out = cli("federation", "publish", "--programme", CODE, database_url=sites.programme_url)
+    assert (code, out) == (
+        1,
+        "Error: this database holds other programmes' operations too (facilitators):"
+        " publish from FANSOTO's own database",
+    )
+    asyncio.run(
+        execute(
+            sites.programme_url,
+            f"DELETE FROM facilitators WHERE programme_id = {other}",
+            "DELETE FROM programmes WHERE code = 'YIKRI'",
+        )
+    )
     closed = sites.programme.url("fansoto").replace(str(sites.programme.port), "1")
     code, out = cli("federation", "publish", "--programme", CODE, database_url=closed)
     assert code == 1
