@@ -73,6 +73,7 @@ from .models import (
     Member,
     Programme,
     Repayment,
+    ReplicatedProgramme,
     SavingsAccount,
     SavingsTransaction,
 )
@@ -1280,7 +1281,11 @@ async def refresh(
     """
     scope = scope or Scope.network()
     async with database.read() as session:
-        stmt = select(programmes.c.id, programmes.c.code).where(scope.where(programmes.c.id))
+        stmt = select(programmes.c.id, programmes.c.code).where(
+            scope.where(programmes.c.id),
+            # A replicated programme's snapshots arrive from its own database, which keeps them.
+            programmes.c.id.not_in(select(ReplicatedProgramme.programme_id)),
+        )
         found = (await session.execute(stmt.order_by(programmes.c.code))).all()
     computed = 0
     for done, (programme_id, code) in enumerate(found, start=1):

@@ -17,6 +17,9 @@ class Scope:
     role: Role = Role.HEAD_OFFICE
     read_only: bool = False
     expert_id: uuid.UUID | None = None
+    # Programmes whose operations are written in their own database and replicated here,
+    # each with the message saying where to write them (db.replication.written_elsewhere).
+    elsewhere: frozenset[tuple[uuid.UUID, str]] = frozenset()
 
     @classmethod
     def network(cls) -> "Scope":
@@ -44,6 +47,9 @@ class Scope:
         return self.where(column)
 
     def require_operator(self, programme_id: uuid.UUID) -> None:
+        for replicated_id, where_to_write in self.elsewhere:
+            if replicated_id == programme_id:
+                raise RuleViolation((), ErrorCode.NOT_ALLOWED, where_to_write)
         if not self.may_operate(programme_id):
             raise RuleViolation(
                 (), ErrorCode.NOT_ALLOWED, "Only the programme's staff record its field operations."

@@ -1,9 +1,10 @@
 """The ASGI app: routes, middleware, the engine's lifecycle, and the GraphQL view."""
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from db.engine import Database, create_engine
+from db.replication import keep_beating
 
 from .api import build_schema
 from .auth import TokenVerifier
@@ -155,9 +157,14 @@ def create_app(settings: Settings) -> Starlette:
         app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
         app.state.planner_differences = []
         tune_garbage_collector()
+        # A programme published from here tells head office how fresh its copy is.
+        beating = asyncio.create_task(keep_beating(url, settings.heartbeat_seconds))
         try:
             yield
         finally:
+            beating.cancel()
+            with suppress(asyncio.CancelledError):
+                await beating
             await app.state.db.dispose()
 
     return Starlette(

@@ -4,10 +4,11 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -141,6 +142,51 @@ def indicators_refresh(as_of: object) -> None:
         migrate.upgrade(url)
         days = asyncio.run(run(url))
     click.echo(f"Computed {days:,} programme-days.", err=True)
+
+
+@main.group()
+def federation() -> None:
+    """A programme's own database, consolidated at head office by PostgreSQL logical
+    replication (DATABASE_URL: this side's database)."""
+
+
+def _replicate(role: str, work: Callable[[str], Coroutine[Any, Any, str]]) -> None:
+    from db.replication import ReplicationError, reachable
+
+    url = Settings().database_url
+    if url is None:
+        raise click.UsageError(f"set DATABASE_URL to the {role} (wal_level = logical)")
+    try:
+        asyncio.run(reachable(url, role=role))
+        migrate.upgrade(url)
+        click.echo(asyncio.run(work(url)))
+    except ReplicationError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@federation.command()
+@click.option("--programme", "code", required=True, help="The programme's code, e.g. FANSOTO.")
+def publish(code: str) -> None:
+    """On the programme's side: publish its operations, personal columns excluded."""
+    from db.replication import publish as publish_programme
+
+    _replicate("programme's database", lambda url: publish_programme(url, code.upper()))
+
+
+@federation.command()
+@click.option("--programme", "code", required=True, help="The programme's code, e.g. FANSOTO.")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    help="The programme's database: postgresql://user:password@host:port/database "
+    "(a user with the REPLICATION attribute).",
+)
+def subscribe(code: str, source: str) -> None:
+    """On head office's side: subscribe to a programme's publication."""
+    from db.replication import subscribe as subscribe_programme
+
+    _replicate("head-office database", lambda url: subscribe_programme(url, code.upper(), source))
 
 
 @main.command(name="migrate")

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         description="Tests only: also run each planned query on the resolver path and keep any "
         "difference (app.state.planner_differences).",
     )
+    heartbeat_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="How often a programme published from here stamps its heartbeat, which "
+        "head office reads as the programme's dataAsOf.",
+    )
 
     # Credentials: Bearer JWTs. One of the three keys is required in production.
     jwt_secret: SecretStr | None = Field(

@@ -23,6 +23,7 @@ from .missions import (
 )
 from .network import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
 from .operations import AuditEntry, IdempotencyKey
+from .replication import ReplicatedProgramme, ReplicationHeartbeat
 from .savings import SavingsAccount, SavingsTransaction
 
 __all__ = [
@@ -57,6 +58,8 @@ __all__ = [
     "Partner",
     "Programme",
     "Recommendation",
+    "ReplicatedProgramme",
+    "ReplicationHeartbeat",
     "Repayment",
     "SavingsAccount",
     "SavingsTransaction",

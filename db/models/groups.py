@@ -59,8 +59,10 @@ class Member(Keyed, Base):
 
     __tablename__ = "members"
     programme_id: Mapped[uuid.UUID] = programme_fk()
-    first_name: Mapped[str] = mapped_column(Text)
-    last_name: Mapped[str] = mapped_column(Text)
+    # Nullable for head office: a replicated programme keeps its members' names in-country
+    # (migration 0007); every write here requires them.
+    first_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
     gender: Mapped[Gender] = enum_column(Gender)
     birth_year: Mapped[int | None] = mapped_column(SmallInteger)
     phone: Mapped[str | None] = mapped_column(Text)

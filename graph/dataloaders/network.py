@@ -1,12 +1,12 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.engine import RowMapping
 from strawberry.dataloader import DataLoader
 
-from db import network
+from db import network, replication
 from db.engine import Database
 from db.pagination import Page
 from db.scope import Scope
@@ -24,6 +24,7 @@ class NetworkLoaders:
     # Programmes have no parent but the network: keyed by a constant parent id.
     programmes_page: DataLoader[PageKey, Page]
     programmes_count: DataLoader[CountKey, int]
+    data_as_of: DataLoader[uuid.UUID, datetime | None]
 
 
 def build(db: Database, scope: Scope) -> NetworkLoaders:
@@ -37,6 +38,11 @@ def build(db: Database, scope: Scope) -> NetworkLoaders:
             found = await network.rates_in_force(session, keys)
         return [found.get(key) for key in keys]
 
+    async def heartbeats(ids: Sequence[uuid.UUID]) -> list[datetime | None]:
+        async with db.read() as session:
+            found = await replication.data_as_of(session, list(ids))
+        return [found.get(i) for i in ids]
+
     return NetworkLoaders(
         programme_by_id=rows_by_id(db, scope, network.PROGRAMMES),
         partners_by_programme=all_by(db, scope, network.PARTNERS, network.partners.c.programme_id),
@@ -47,4 +53,5 @@ def build(db: Database, scope: Scope) -> NetworkLoaders:
         rate_in_force=DataLoader(load_fn=rates),
         programmes_page=pages_by(db, scope, network.PROGRAMMES, network.programmes.c.network_id),
         programmes_count=counts_by(db, scope, network.PROGRAMMES, network.programmes.c.network_id),
+        data_as_of=DataLoader(load_fn=heartbeats),
     )

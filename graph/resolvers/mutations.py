@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, relay
 
-from db import operations
+from db import operations, replication
 from domain.errors import ErrorCode, RuleViolation
 
 from ..context import Info, Viewer
@@ -125,7 +125,10 @@ async def perform(
                             "This idempotency key was already used for a different request.",
                         )
                     return Outcome(prior.result_id, [], replayed=True)
-            written = await write(session, viewer)
+            # A replicated programme's operations are written in its own database.
+            elsewhere = await replication.written_elsewhere(session)
+            scope = dataclasses.replace(viewer.scope, elsewhere=elsewhere)
+            written = await write(session, dataclasses.replace(viewer, scope=scope))
             await operations.record(
                 session,
                 actor=viewer.subject,

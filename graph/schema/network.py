@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
@@ -96,6 +96,14 @@ class Programme(RowNode):
         row = await info.context.loaders.network.country_by_code.load(self.country_code)
         assert row is not None, "programmes.country_code is a foreign key"
         return Country(code=row["code"], name=row["name"])
+
+    @strawberry.field(
+        description="For a programme whose data lives in its own database and is replicated to "
+        "head office: when the last change received from it was current (its last heartbeat; "
+        "everything it committed before then is here). Null: its data is written here."
+    )
+    async def data_as_of(self, info: Info) -> datetime | None:
+        return await info.context.loaders.network.data_as_of.load(self.id)
 
     @strawberry.field(description="Funders and partners.")
     async def partners(self, info: Info) -> list[Partner]:
