@@ -1,0 +1,107 @@
+"""One-line structured logs (structlog): JSON in production, readable in development.
+
+Every record, ours and the standard library's (uvicorn, SQLAlchemy, Alembic), goes through
+the same processors: UTC time, level, logger, the request id of the request it belongs to.
+The access log (graph/observability/access.py) writes one line per request.
+"""
+
+import logging
+import sys
+from typing import Any, TextIO
+
+import orjson
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from ..security.middleware import current_request_id
+from ..settings import Settings
+
+# Strawberry logs every GraphQL error with its traceback, validation errors included; ours
+# log server faults once, with the request id (graph/api.py MaskUnexpectedErrors).
+_SILENCED = ("strawberry.execution",)
+# Uvicorn's access log is replaced by ours, which knows the operation and the viewer.
+_REPLACED = ("uvicorn.access",)
+
+
+def _request_id(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    request_id = current_request_id()
+    if request_id != "-":
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def _drop_color_message(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    event.pop("color_message", None)  # uvicorn's copy of the message with ANSI colours
+    return event
+
+
+def _dumps(value: Any, **_: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def _shared() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _request_id,
+    ]
+
+
+def configure(settings: Settings, stream: TextIO | None = None) -> None:
+    """Route every logger through one formatter writing to `stream` (standard error)."""
+    out = stream or sys.stderr
+    renderer: Processor
+    if settings.log_json:
+        # The traceback as one string field: a fault stays one line.
+        renderer = structlog.processors.JSONRenderer(serializer=_dumps)
+        exceptions: list[Processor] = [structlog.processors.format_exc_info]
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
+        exceptions = []
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *exceptions,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "edm_graph"):
+        # Uvicorn's own configuration gives its loggers handlers; ours is the root's.
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    for name in _SILENCED + _REPLACED:
+        logging.getLogger(name).disabled = True
+    structlog.configure(
+        processors=[
+            *_shared(),
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def silence_duplicates() -> None:
+    """Without `configure` (tests, an embedding app): still one traceback per fault."""
+    for name in _SILENCED:
+        logging.getLogger(name).disabled = True
+
+
+def get_logger(name: str) -> Any:
+    return structlog.stdlib.get_logger(name)
