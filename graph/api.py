@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
+from . import observability
 from .context import Info
 from .errors import PublicError
 from .schema.groups import GroupMutation, GroupQuery
@@ -29,6 +30,7 @@ from .schema.network import NetworkMutation, NetworkQuery
 from .schema.operations import OperationsQuery
 from .schema.privacy import protect
 from .schema.savings import SavingsMutation, SavingsQuery
+from .schema.viewer import ViewerQuery
 from .security import persisted
 from .security.limits import cost_limit, shape_rule
 from .security.middleware import current_request_id
@@ -53,6 +55,7 @@ class Query(
     MissionQuery,
     IndicatorQuery,
     OperationsQuery,
+    ViewerQuery,
 ):
     # Plain resolvers rather than relay.node(), whose field extension cannot be applied to
     # two schemas in one process (development and production builds, tests).
@@ -136,9 +139,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # rule is built once here.
     shape = shape_rule(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = []
-    if settings.persisted_queries_file is not None:
-        # First: an unknown document is refused before anything else runs.
-        extensions.append(persisted.allow_list(persisted.load(settings.persisted_queries_file)))
+    # First: an unknown document is refused before anything else runs.
+    extensions.append(persisted.extension(settings))
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
@@ -150,6 +152,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
+    extensions = observability.schema_extensions(settings) + extensions
     schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
     return protect(schema)
 
