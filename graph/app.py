@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from db.engine import Database, create_engine
@@ -84,6 +85,11 @@ class GraphQLView(GraphQL[Context, None]):
                     400, "Batching is turned off here (max_batch_operations = 0)."
                 ) from None
             raise
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with only a persisted query's hash (APQ) is a query, not the IDE page.
+        asks_hash = "extensions" in request.query_params
+        return super().should_render_graphql_ide(request) and not asks_hash
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(ide.offline_page())

@@ -83,7 +83,7 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
         logger.handlers.clear()
         logger.propagate = True
     for name in _SILENCED + _REPLACED:
-        logging.getLogger(name).disabled = True
+        _silence(name)
     structlog.configure(
         processors=[
             *_shared(),
@@ -97,10 +97,21 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
     )
 
 
+def _drop(record: logging.LogRecord) -> bool:
+    return False
+
+
+def _silence(name: str) -> None:
+    # A filter, not `disabled`: logging.config.dictConfig (uvicorn's) re-enables loggers.
+    logger = logging.getLogger(name)
+    if _drop not in logger.filters:
+        logger.addFilter(_drop)
+
+
 def silence_duplicates() -> None:
     """Without `configure` (tests, an embedding app): still one traceback per fault."""
     for name in _SILENCED:
-        logging.getLogger(name).disabled = True
+        _silence(name)
 
 
 def get_logger(name: str) -> Any:
