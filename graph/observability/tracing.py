@@ -61,9 +61,18 @@ def _imports() -> tuple[Any, Any]:
     return OpenTelemetryExtension, OpenTelemetryMiddleware
 
 
+def _counts_only(args: dict[str, Any], info: Any) -> dict[str, Any]:
+    """Resolver arguments kept on spans: page sizes and flags; names, amounts and inputs
+    (members' personal data) stay out of the tracing backend."""
+    return {k: v for k, v in args.items() if isinstance(v, int)}
+
+
 def schema_extensions(settings: Settings) -> list[Any]:
     """Strawberry's spans for parsing, validation and each resolver; none when off."""
-    return [_imports()[0]] if enabled(settings) else []
+    if not enabled(settings):
+        return []
+    extension = _imports()[0]
+    return [lambda: extension(arg_filter=_counts_only)]
 
 
 def middleware(settings: Settings) -> list[Middleware]:

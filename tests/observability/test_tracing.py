@@ -28,6 +28,15 @@ def test_spans_carry_the_incoming_trace_id(database_url: str) -> None:
             headers={**bearer(token()), "traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"},
         )
         untraced = httpx.get(f"{running.base_url}/health")
+        private = httpx.post(
+            f"{running.base_url}/graphql",
+            json={
+                "query": "query Private($code: String!) { programme(code: $code) { code } "
+                "programmes(first: 3) { totalCount } }",
+                "variables": {"code": "PRIVATE-CODE"},
+            },
+            headers=bearer(token()),
+        )
     assert response.status_code == untraced.status_code == 200
     spans = exporter.get_finished_spans()
     ours = [s for s in spans if s.context is not None and f"{s.context.trace_id:032x}" == TRACE_ID]
@@ -40,6 +49,11 @@ def test_spans_carry_the_incoming_trace_id(database_url: str) -> None:
     assert server.kind is trace.SpanKind.SERVER
     # Probes are not traced.
     assert not [s for s in spans if "/health" in s.name]
+    # Argument values stay out of spans, page sizes excepted.
+    assert private.status_code == 200
+    attributes = [dict(s.attributes or {}) for s in exporter.get_finished_spans()]
+    assert not [a for a in attributes if "PRIVATE-CODE" in str(a.values())]
+    assert any(a.get("graphql.param.first") == 3 for a in attributes)
 
 
 def test_tracing_is_off_by_default() -> None:
