@@ -35,6 +35,15 @@ def _drop_color_message(_: WrappedLogger, __: str, event: EventDict) -> EventDic
     return event
 
 
+_FIRST = ("timestamp", "level", "logger", "event", "request_id")
+
+
+def _reorder(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The fields a reader scans for first, first."""
+    first = {key: event.pop(key) for key in _FIRST if key in event}
+    return {**first, **event}
+
+
 def _dumps(value: Any, **_: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
@@ -67,6 +76,7 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *exceptions,
+            _reorder,
             renderer,
         ],
     )
@@ -77,7 +87,9 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "edm_graph"):
+    # Python warnings (SQLAlchemy's SAWarning among them) become records of `py.warnings`.
+    logging.captureWarnings(True)
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "edm_graph", "py.warnings"):
         # Uvicorn's own configuration gives its loggers handlers; ours is the root's.
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import secrets
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ def log_lines() -> Iterator[io.StringIO]:
     observability_logging.configure(Settings(log_format=LogFormat.JSON), stream=stream)
     yield stream
     structlog.reset_defaults()
+    logging.captureWarnings(False)
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
 
@@ -187,4 +189,10 @@ def test_every_line_is_json_an_operator_can_parse(
     logging.getLogger("sqlalchemy.pool").warning("a warning\nover two lines")
     (line,) = [r for r in records(log_lines) if r["logger"] == "sqlalchemy.pool"]
     assert line["event"] == "a warning\nover two lines"
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("an SAWarning-like warning", RuntimeWarning, stacklevel=1)
+    (warned,) = [r for r in records(log_lines) if r["logger"] == "py.warnings"]
+    assert "an SAWarning-like warning" in warned["event"]
+    assert warned["level"] == "warning"
     assert all(text.startswith("{") for text in log_lines.getvalue().splitlines())
