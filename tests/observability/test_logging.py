@@ -189,10 +189,16 @@ def test_every_line_is_json_an_operator_can_parse(
     logging.getLogger("sqlalchemy.pool").warning("a warning\nover two lines")
     (line,) = [r for r in records(log_lines) if r["logger"] == "sqlalchemy.pool"]
     assert line["event"] == "a warning\nover two lines"
+    assert all(text.startswith("{") for text in log_lines.getvalue().splitlines())
+
+
+def test_python_warnings_are_log_records_too(log_lines: io.StringIO) -> None:
+    # SQLAlchemy's SAWarning goes through `warnings`, not `logging`. (pytest swaps the
+    # warnings hook between test phases, so the formatter is set up again here.)
+    observability_logging.configure(Settings(log_format=LogFormat.JSON), stream=log_lines)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.warn("an SAWarning-like warning", RuntimeWarning, stacklevel=1)
     (warned,) = [r for r in records(log_lines) if r["logger"] == "py.warnings"]
     assert "an SAWarning-like warning" in warned["event"]
     assert warned["level"] == "warning"
-    assert all(text.startswith("{") for text in log_lines.getvalue().splitlines())
