@@ -7,6 +7,7 @@ The access log (graph/observability/access.py) writes one line per request.
 
 import logging
 import sys
+import threading
 from typing import Any, TextIO
 
 import orjson
@@ -96,17 +97,52 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
         logger.propagate = True
     for name in _SILENCED + _REPLACED:
         _silence(name)
+    # Our own records skip the standard library (a LogRecord, a copy, a formatter): the
+    # access line is written on every request.
+    _SINK.file = out
     structlog.configure(
         processors=[
-            *_shared(),
-            structlog.stdlib.PositionalArgumentsFormatter(),
-            structlog.processors.StackInfoRenderer(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _request_id,
+            *exceptions,
+            _reorder,
+            renderer,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        logger_factory=_Writer,
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level.upper()]
+        ),
+        # Not cached: tests and `configure` again switch the stream and format.
+        cache_logger_on_first_use=False,
     )
+
+
+class _Sink:
+    """Where structlog's own loggers write: the stream `configure` chose, a line a call."""
+
+    def __init__(self) -> None:
+        self.file: TextIO = sys.stderr
+        self.lock = threading.Lock()
+
+
+_SINK = _Sink()
+
+
+class _Writer:
+    """structlog's logger for one name (`add_logger_name` reads it)."""
+
+    def __init__(self, name: str | None = None, *_: Any) -> None:
+        self.name = name or "edm_graph"
+
+    def msg(self, message: str) -> None:
+        with _SINK.lock:
+            _SINK.file.write(message + "\n")
+            _SINK.file.flush()
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
 
 
 def _drop(record: logging.LogRecord) -> bool:
@@ -127,4 +163,5 @@ def silence_duplicates() -> None:
 
 
 def get_logger(name: str) -> Any:
-    return structlog.stdlib.get_logger(name)
+    """A structlog logger whose records name `name` as their logger."""
+    return structlog.get_logger(name)
