@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
+from . import observability
 from .context import Info
 from .errors import PublicError
 from .planner import PlannedReads
@@ -32,6 +33,7 @@ from .schema.network import NetworkQuery
 from .schema.operations import OperationsQuery
 from .schema.privacy import protect
 from .schema.savings import SavingsQuery
+from .schema.viewer import ViewerQuery
 from .security import persisted
 from .security.limits import cost_limit, shape_rule
 from .security.middleware import current_request_id
@@ -56,6 +58,7 @@ class Query(
     MissionQuery,
     IndicatorQuery,
     OperationsQuery,
+    ViewerQuery,
 ):
     # Plain resolvers rather than relay.node(), whose field extension cannot be applied to
     # two schemas in one process (development and production builds, tests).
@@ -166,9 +169,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # rule is built once here.
     shape = shape_rule(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = []
-    if settings.persisted_queries_file is not None:
-        # First: an unknown document is refused before anything else runs.
-        extensions.append(persisted.allow_list(persisted.load(settings.persisted_queries_file)))
+    # First: an unknown document is refused before anything else runs.
+    extensions.append(persisted.extension(settings))
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
@@ -183,6 +185,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(PlannedReads)
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
+    extensions = observability.schema_extensions(settings) + extensions
     schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
     return protect(schema)
 

@@ -14,26 +14,31 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
 
 from db.engine import Database, create_engine
 from db.replication import keep_beating
 
+from . import ide, media, observability
 from .api import build_schema
 from .auth import TokenVerifier
 from .context import Context, Viewer
 from .dataloaders import build_loaders
+from .observability import metrics as observability_metrics
 from .security.middleware import REQUEST_ID_HEADER, Authenticate, LimitBody, RequestId
 from .security.ratelimit import RateLimiter
 from .settings import Settings
 
 log = logging.getLogger("edm_graph")
 
-PUBLIC_PATHS = frozenset({"/health", "/ready"})
+# /metrics checks its own token (EDM_METRICS_TOKEN); GraphiQL's files are public like its page.
+PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", *ide.asset_paths()})
 
 ANONYMOUS_WARNING = """
 ************************************************************************************
@@ -82,6 +87,21 @@ class GraphQLView(GraphQL[Context, None]):
                     400, "Batching is turned off here (max_batch_operations = 0)."
                 ) from None
             raise
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with only a persisted query's hash (APQ) is a query, not the IDE page.
+        asks_hash = "extensions" in request.query_params
+        return super().should_render_graphql_ide(request) and not asks_hash
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(ide.offline_page())
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        media.mark_request_error(request.scope, result, processed)  # type: ignore[arg-type]
+        return processed
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -149,6 +169,8 @@ def create_app(settings: Settings) -> Starlette:
     url = settings.database_url
     verifier = TokenVerifier(settings)
     graphql = GraphQLView(settings)
+    observability.silence_duplicates()
+    metrics = observability.Metrics(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -156,11 +178,13 @@ def create_app(settings: Settings) -> Starlette:
             log.warning(ANONYMOUS_WARNING)
         app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
         app.state.planner_differences = []
+        metrics.watch(app.state.db.engine)
         tune_garbage_collector()
         # A programme published from here tells head office how fresh its copy is.
         beating = asyncio.create_task(keep_beating(url, settings.heartbeat_seconds))
         try:
-            yield
+            with observability.metrics_port(settings, metrics):
+                yield
         finally:
             beating.cancel()
             with suppress(asyncio.CancelledError):
@@ -169,10 +193,15 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", media.NegotiateMediaType(graphql), methods=["GET", "POST"]),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", observability_metrics.endpoint(metrics, settings)),
+            Mount(ide.ASSETS_PATH, ide.assets()),
         ],
-        middleware=middleware(settings, verifier),
+        middleware=[
+            *observability.middleware(settings, metrics),
+            *middleware(settings, verifier),
+        ],
         lifespan=lifespan,
     )

@@ -70,7 +70,9 @@ async def _seed(url: str, *, scale: bool, as_of: date, only_if_empty: bool) -> N
 @click.group()
 def main() -> None:
     """edm-graph: one GraphQL API over the Entrepreneurs du Monde network."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from .observability.logging import configure
+
+    configure(Settings())
 
 
 @main.command()
@@ -94,7 +96,16 @@ def serve(host: str | None, port: int | None) -> None:
             raise click.ClickException(str(error)) from None
         bind_host, bind_port = host or settings.host, port or settings.port
         click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)
+        # Uvicorn's loggers go through ours (log_config=None); our access log has the
+        # request id, operation and viewer, so uvicorn's is off.
+        uvicorn.run(
+            app,
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level,
+            log_config=None,
+            access_log=False,
+        )
 
 
 @main.command()

@@ -13,6 +13,11 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    JSON = "json"
+    CONSOLE = "console"
+
+
 class Settings(BaseSettings):
     """Every setting is read from `EDM_<NAME>` (upper case), e.g. `EDM_MAX_QUERY_DEPTH=12`."""
 
@@ -90,6 +95,39 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests allowed at once.")
 
+    # Observability (README "Operations").
+    log_format: LogFormat | None = Field(
+        default=None,
+        description="json (one JSON object a line) or console; default json in production.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; in production /metrics needs it or "
+        "metrics_port.",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve /metrics on this port (same host) instead of the API's port.",
+    )
+    metrics_operation_names: int = Field(
+        default=100,
+        ge=0,
+        description="Distinct operation names the metrics label; later ones count as `other`.",
+    )
+    otel_enabled: bool = Field(
+        default=False,
+        description="OpenTelemetry traces (the [otel] extra; exporter set by OTEL_* variables).",
+    )
+    apq_enabled: bool = Field(
+        default=False,
+        description="Automatic persisted queries (Apollo's protocol): documents kept by hash.",
+    )
+    apq_cache_size: int = Field(
+        default=1_000, ge=1, description="Documents the APQ store keeps (least recently used go)."
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -104,6 +142,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return not self.production if self.graphiql is None else self.graphiql
+
+    @property
+    def log_json(self) -> bool:
+        return self.production if self.log_format is None else self.log_format is LogFormat.JSON
 
     @property
     def introspection_enabled(self) -> bool:

@@ -3,6 +3,7 @@ SQL statement per root field that builds the JSON; the server passes those bytes
 (orjson.Fragment) without completing a field in Python. Anything else, every mutation, and
 any planning doubt take the resolver path, which gives the same answer."""
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
@@ -60,14 +61,20 @@ class PlannedReads(SchemaExtension):
         plans = self.plans()
         if plans:
             context: Any = self.execution_context.context
-            data: dict[str, Any] = {}
-            async with context.db.read() as session:
-                for plan in plans:
-                    text = await session.scalar(plan.statement)
-                    data[plan.key] = orjson.Fragment(text if text is not None else "null")
-            if context.settings.planner_check:
-                await self.compare(data)
-            self.execution_context.result = ExecutionResult(data=data, errors=None)
+            data: dict[str, Any] | None = {}
+            try:
+                async with context.db.read() as session:
+                    for plan in plans:
+                        text = await session.scalar(plan.statement)
+                        data[plan.key] = orjson.Fragment(text if text is not None else "null")  # type: ignore[index]
+            except Exception:
+                # The resolver path runs the query again and reports the fault as it does.
+                log.debug("planned statement failed; the resolver path answers", exc_info=True)
+                data = None
+            if data is not None:
+                if context.settings.planner_check:
+                    await self.compare(data)
+                self.execution_context.result = ExecutionResult(data=data, errors=None)
         yield
 
     async def compare(self, planned: dict[str, Any]) -> None:
@@ -77,13 +84,15 @@ class PlannedReads(SchemaExtension):
         token = CHECKING.set(True)
         try:
             context.refresh_loaders()
-            resolved = await execute(  # type: ignore[misc]
+            resolved = execute(
                 ctx.schema._schema,
                 ctx.graphql_document,  # type: ignore[arg-type]
                 variable_values=ctx.variables,
                 operation_name=ctx.operation_name,
                 context_value=context,
             )
+            if inspect.isawaitable(resolved):
+                resolved = await resolved
         finally:
             CHECKING.reset(token)
         expected = orjson.loads(

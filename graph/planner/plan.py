@@ -557,7 +557,7 @@ def plan_operation(
         if len(nodes) > 1:
             raise Unplannable("a root field selected twice under one key")
         value = planner.root(nodes[0])
-        plans.append(RootPlan(key, select(cast(value, Text))))
+        plans.append(RootPlan(key, select(cast(func.to_json(value), Text))))
     return plans
 
 
