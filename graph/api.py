@@ -30,8 +30,10 @@ from .schema.operations import OperationsQuery
 from .schema.privacy import protect
 from .schema.savings import SavingsMutation, SavingsQuery
 from .security import persisted
-from .security.limits import cost_limit, shape_rule
+from .security.inputs import Bounds, InputLimits
+from .security.limits import Weights, cost_limit, shape_rule
 from .security.middleware import current_request_id
+from .security.reporting import EdgeSchema
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -139,18 +141,22 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if settings.persisted_queries_file is not None:
         # First: an unknown document is refused before anything else runs.
         extensions.append(persisted.allow_list(persisted.load(settings.persisted_queries_file)))
+    bounds = Bounds.of(settings)
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
         lambda: ValidationCache(maxsize=1000),
-        cost_limit(settings.max_query_cost, settings.default_page_size),
+        cost_limit(settings.max_query_cost, Weights.of(settings)),
+        lambda: InputLimits(bounds),
         MaskUnexpectedErrors,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
-    schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    schema = EdgeSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    # With introspection off, "Did you mean …?" would name the hidden schema.
+    schema.hide_suggestions = not settings.introspection_enabled
     return protect(schema)
 
 

@@ -35,15 +35,17 @@ MIN_SECRET_BYTES = 32
 DEV_SECRET_FILE = "dev-token-secret"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
-ANONYMOUS = Viewer(subject="anonymous", scope=Scope(None, role=Role.HEAD_OFFICE, read_only=True))
-"""Development mode only: an anonymous request reads the whole network and writes nothing."""
+ANONYMOUS = Viewer(subject="anonymous", scope=Scope(None, role=Role.INTEGRATOR, read_only=True))
+"""Development mode only: an anonymous request reads the whole network and writes nothing.
+It has an integrator's rights, not head office's: the audit trail stays head office's."""
 
 NOBODY = Viewer(subject="nobody", scope=Scope(frozenset(), role=Role.INTEGRATOR, read_only=True))
 """A request that needs no viewer (the GraphiQL page): it can see and do nothing."""
 
 
 class AuthError(Exception):
-    """The credential is missing or unusable; the message is safe to return (HTTP 401)."""
+    """The credential is missing or unusable; the message is for the server's log only (the
+    client reads "invalid token")."""
 
 
 class ConfigurationError(Exception):

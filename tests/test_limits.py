@@ -192,7 +192,7 @@ async def test_a_batch_of_100_operations_is_refused(client: httpx.AsyncClient) -
     response = await client.post("/graphql", json=batch)
 
     assert response.status_code == 400
-    assert response.text == "A batch may hold at most 10 operations (max_batch_operations)."
+    assert response.json()["errors"][0]["extensions"]["limit"] == "max_batch_operations"
 
 
 async def test_a_small_batch_runs_each_operation(client: httpx.AsyncClient) -> None:
