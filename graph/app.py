@@ -151,7 +151,7 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view answers other methods: 405 as JSON
             Route("/health", health),
             Route("/ready", ready),
         ],

@@ -53,9 +53,11 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=50, ge=0)
     max_tokens: int = Field(default=5_000, ge=1)
     max_query_cost: int = Field(
-        default=10_000,
+        # GitHub's node limit: the README's nested example (50 groups, 30 members, 5 loans,
+        # 20 repayments: 348,202 objects at most) passes, three pages of 100 do not.
+        default=500_000,
         ge=1,
-        description="Objects a query may ask for: lists multiply by their `first`/`last`.",
+        description="Objects a request may ask for: lists multiply by their `first`/`last`.",
     )
     max_batch_operations: int = Field(
         default=10, ge=0, description="Operations in one batched request; 0 turns batching off."
@@ -93,15 +95,18 @@ class Settings(BaseSettings):
     max_list_items: int = Field(default=1_000, ge=1, description="Items of a list argument.")
     min_date_year: int = Field(default=1900, ge=1, description="Earliest year of a date input.")
     max_date_year: int = Field(default=2200, le=9999, description="Latest year of a date input.")
-    # Weights in max_query_cost of work that is not a number of objects.
-    introspection_cost: int = Field(
-        default=2_000, ge=0, description="Each __schema or __type (aliases count each)."
-    )
-    ledger_cost: int = Field(
-        default=1_000,
+    # Weights in max_query_cost of work that is not a number of objects; by default a share
+    # of the limit, so that raising the limit for big pages does not allow more of them.
+    introspection_cost: int | None = Field(
+        default=None,
         ge=0,
-        description="Each figure set computed from the ledger (indicators of a chosen day "
-        "or period, a mission's portfolio on a past day).",
+        description="Each __schema or __type (aliases count each); default max_query_cost / 4.",
+    )
+    ledger_cost: int | None = Field(
+        default=None,
+        ge=0,
+        description="Each figure set computed from the ledger (indicators of a chosen day or "
+        "period); default max_query_cost / 5.",
     )
 
     @model_validator(mode="after")

@@ -133,12 +133,18 @@ class Weights:
     """What costs more than the objects it returns (README "Security", Limits)."""
 
     default_page_size: int
-    introspection: int = 2_000
-    ledger: int = 1_000
+    introspection: int
+    ledger: int
 
     @classmethod
     def of(cls, settings: Settings) -> "Weights":
-        return cls(settings.default_page_size, settings.introspection_cost, settings.ledger_cost)
+        limit = settings.max_query_cost
+        introspection, ledger = settings.introspection_cost, settings.ledger_cost
+        return cls(
+            settings.default_page_size,
+            limit // 4 if introspection is None else introspection,
+            limit // 5 if ledger is None else ledger,
+        )
 
 
 # Root fields whose figures come from the ledger when given a day or a period of their own
