@@ -81,6 +81,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     from .app import create_app
     from .auth import ConfigurationError
+    from .security.http import server_limits
     from .security.persisted import InvalidAllowList
 
     settings = Settings()
@@ -93,7 +94,13 @@ def serve(host: str | None, port: int | None) -> None:
             raise click.ClickException(str(error)) from None
         bind_host, bind_port = host or settings.host, port or settings.port
         click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level=settings.log_level)
+        uvicorn.run(
+            app,
+            host=bind_host,
+            port=bind_port,
+            log_level=settings.log_level,
+            **server_limits(settings),
+        )
 
 
 @main.command()

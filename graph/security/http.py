@@ -15,6 +15,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
 
 from ..auth import NOBODY
+from ..settings import Settings
 from .middleware import rate_limited_message, send_error
 from .ratelimit import RateLimiter, retry_after
 
@@ -56,6 +57,12 @@ class Refusal(Exception):
         return Response(
             orjson.dumps(body), self.status, self.headers, media_type="application/json"
         )
+
+
+def server_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn options that bound what is read before the app runs: the h11 parser stops at
+    `max_header_bytes` of request line and headers (httptools has no such bound)."""
+    return {"http": "h11", "h11_max_incomplete_event_size": settings.max_header_bytes}
 
 
 class EdgeHeaders:

@@ -204,3 +204,20 @@ async def test_the_audit_trail_is_head_office_s_not_the_anonymous_viewer_s(
 
     assert anonymous["data"]["auditEntries"] == {"totalCount": 0, "nodes": []}
     assert office["data"]["auditEntries"]["totalCount"] >= 1
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: token(Role.EXPERT, subject="claire\u0000@edm.org"),
+        lambda: token(Role.INTEGRATOR, ["FAN\u0000SOTO"]),
+        lambda: token(Role.EXPERT, subject="x" * 400),
+    ],
+)
+async def test_a_signed_token_with_unusable_claims_is_a_401_not_a_500(
+    prod: httpx.AsyncClient, make: Any
+) -> None:
+    response = await prod.post("/graphql", json={"query": NETWORK}, headers=bearer(make()))
+
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
