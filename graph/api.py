@@ -30,7 +30,7 @@ from .schema.operations import OperationsQuery
 from .schema.privacy import protect
 from .schema.savings import SavingsMutation, SavingsQuery
 from .security import persisted
-from .security.inputs import Bounds, InputLimits
+from .security.inputs import Bounds, InputChecker, InputLimits
 from .security.limits import Weights, cost_limit, shape_rule
 from .security.middleware import current_request_id
 from .security.reporting import EdgeSchema
@@ -141,13 +141,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if settings.persisted_queries_file is not None:
         # First: an unknown document is refused before anything else runs.
         extensions.append(persisted.allow_list(persisted.load(settings.persisted_queries_file)))
-    bounds = Bounds.of(settings)
+    inputs = InputChecker(Bounds.of(settings))
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
         lambda: ValidationCache(maxsize=1000),
         cost_limit(settings.max_query_cost, Weights.of(settings)),
-        lambda: InputLimits(bounds),
+        lambda: InputLimits(inputs),
         MaskUnexpectedErrors,
     ]
     if not settings.introspection_enabled:

@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     max_idempotency_key_length: int = Field(default=200, ge=16)
     max_list_items: int = Field(default=1_000, ge=1, description="Items of a list argument.")
     min_date_year: int = Field(default=1900, ge=1, description="Earliest year of a date input.")
-    max_date_year: int = Field(default=2200, le=9999, description="Latest year of a date input.")
+    # Far from 9999, where date arithmetic overflows.
+    max_date_year: int = Field(default=2999, le=9000, description="Latest year of a date input.")
     # Weights in max_query_cost of work that is not a number of objects; by default a share
     # of the limit, so that raising the limit for big pages does not allow more of them.
     introspection_cost: int | None = Field(

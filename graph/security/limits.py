@@ -300,9 +300,10 @@ class QueryCostLimit(SchemaExtension):
             # The request's state is shared by every operation of a batch.
             state = getattr(getattr(context.context, "request", None), "state", None)
             spent = getattr(state, "query_cost", 0)
-            if state is not None:
-                state.query_cost = spent + cost
-            if spent + cost > self.max_cost:
+            if spent + cost <= self.max_cost:
+                if state is not None:
+                    state.query_cost = spent + cost  # a refused operation costs nothing
+            else:
                 batch = f" (with the batch's earlier operations: {spent + cost:,})" if spent else ""
                 error = _limit_error(
                     f"The query may return {cost:,} objects{batch}; the limit is "

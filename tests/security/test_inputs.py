@@ -162,7 +162,7 @@ async def test_an_extreme_decimal_literal_is_refused(prod: httpx.AsyncClient) ->
     refused(body, "filter.minBalance")
 
 
-@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
 async def test_a_date_out_of_a_sane_range_is_refused(prod: httpx.AsyncClient, day: str) -> None:
     refused(await post(prod, LOANS, {"f": {"asOf": day}}), "filter.asOf")
 
@@ -175,7 +175,7 @@ async def test_a_list_past_its_bound_is_refused(prod: httpx.AsyncClient) -> None
     assert error["extensions"]["max"] == 1_000
 
 
-@pytest.mark.parametrize("type_name", ["Node", "Money", "Query", "NoSuchType"])
+@pytest.mark.parametrize("type_name", ["Node", "Money", "Query", "LoanFilter"])
 async def test_a_global_id_of_a_type_that_is_not_a_node_is_a_clear_error(
     prod: httpx.AsyncClient, type_name: str
 ) -> None:
@@ -184,6 +184,13 @@ async def test_a_global_id_of_a_type_that_is_not_a_node_is_a_clear_error(
     )
 
     refused(body, "id")
+
+
+async def test_a_global_id_of_an_unknown_type_is_a_coded_error(prod: httpx.AsyncClient) -> None:
+    body = await post(prod, '{ node(id: "' + to_base64("NoSuchType", "1") + '") { id } }')
+
+    assert body["data"] == {"node": None}
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_values_within_bounds_pass(prod: httpx.AsyncClient) -> None:
