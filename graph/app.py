@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from .api import build_schema
 from .auth import TokenVerifier
 from .context import Context, Viewer
 from .dataloaders import build_loaders
-from .security.http import EdgeHeaders, GuardedView
+from .security.http import EdgeHeaders, GuardedView, http_error
 from .security.middleware import REQUEST_ID_HEADER, Authenticate, LimitBody, RequestId
 from .security.ratelimit import RateLimiter
 from .settings import Settings
@@ -156,5 +157,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/ready", ready),
         ],
         middleware=middleware(settings, verifier),
+        exception_handlers={StarletteHTTPException: http_error},
         lifespan=lifespan,
     )

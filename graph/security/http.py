@@ -59,6 +59,13 @@ class Refusal(Exception):
         )
 
 
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (an unknown path, say) in the same JSON shape, with a code."""
+    status = getattr(error, "status_code", 500)
+    detail = getattr(error, "detail", "") or "Error"
+    return Refusal(status, _sentence(str(detail))).response()
+
+
 def server_limits(settings: Settings) -> dict[str, Any]:
     """uvicorn options that bound what is read before the app runs: the h11 parser stops at
     `max_header_bytes` of request line and headers (httptools has no such bound)."""

@@ -278,7 +278,10 @@ class Authenticate:
         # The reason stays in the log: a client learns neither the configured issuer and
         # audience nor whether an email or a programme code exists.
         log.info(
-            "authentication refused (request %s) from %s: %s", current_request_id(), address, detail
+            "authentication refused (request %s) from %s: %s",
+            current_request_id(),
+            address,
+            detail.replace("\n", "\\n"),
         )
         if self.failures is not None:
             self.failures.take(address)

@@ -20,6 +20,11 @@ log = logging.getLogger("edm_graph")
 _SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
 
 
+def one_line(text: str) -> str:
+    """What a client wrote, fit for one log line (no forged lines)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def without_suggestion(message: str) -> str:
     return _SUGGESTION.sub("", message)
 
@@ -58,4 +63,9 @@ class EdgeSchema(strawberry.Schema):
                 error.extensions = extensions
             if self.hide_suggestions:
                 error.message = without_suggestion(error.message)
-            log.info("client error (request %s) %s: %s", current_request_id(), code, error.message)
+            log.info(
+                "client error (request %s) %s: %s",
+                current_request_id(),
+                code,
+                one_line(error.message),
+            )

@@ -98,3 +98,10 @@ async def test_http_refusals_are_json_with_a_code(
 
     assert response.status_code == status
     assert response.json()["errors"][0]["extensions"]["code"]
+
+
+async def test_an_unknown_path_is_a_json_404_with_a_code(prod: httpx.AsyncClient) -> None:
+    response = await prod.get("/admin", headers=head_office())
+
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
