@@ -152,6 +152,9 @@ class Weights:
 LEDGER_ARGUMENTS: Mapping[str, frozenset[str]] = {"indicators": frozenset({"asOf", "period"})}
 # A plain list whose length is its months (one report per month).
 MONTHLY = frozenset({"indicatorSeries"})
+# Lists each item of which is figures rebuilt for a day (a month's report, a programme's
+# portfolio on the day a mission started): this many items weigh one ledger computation.
+ITEMS_PER_LEDGER: Mapping[str, int] = {"indicatorSeries": 20, "supportHistory": 100}
 
 
 class _Cost:
@@ -195,8 +198,13 @@ class _Cost:
                     total += (len(ids) if isinstance(ids, list) else 1) * (1 + inner)
                 else:
                     total += 1 + self.multiplier(selection, field.args) * inner
-                if name in MONTHLY:
-                    total += self.months(given) * (1 + inner)
+                items = self.months(given) if name in MONTHLY else None
+                if items is not None:
+                    total += items * (1 + inner)
+                per_ledger = ITEMS_PER_LEDGER.get(name)
+                if per_ledger:
+                    count = items if items is not None else self.multiplier(selection, field.args)
+                    total += count * self.weights.ledger // per_ledger
                 ledger = LEDGER_ARGUMENTS.get(name)
                 if ledger and any(self.value(given.get(a)) is not None for a in ledger):
                     total += self.weights.ledger

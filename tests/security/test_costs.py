@@ -72,6 +72,16 @@ async def test_indicators_computed_from_the_ledger_are_weighted(prod: httpx.Asyn
     too_costly(await post(prod, f"{{ {aliases} }}"))
 
 
+async def test_long_series_and_support_histories_are_weighted(prod: httpx.AsyncClient) -> None:
+    series = '{ indicatorSeries(from: "2006-12-01", to: "2026-11-25") { asOf } }'
+    histories = (
+        "{ programmes(first: 100) { nodes { supportHistory(first: 100) { nodes { on } } } } }"
+    )
+
+    too_costly(await post(prod, series))
+    too_costly(await post(prod, histories))
+
+
 # 1 + 100 x (2 + 100 x 22) = 220,201 of the 500,000 a request may cost.
 HEAVY = (
     "{ programmes(first: 100) { nodes { loans(first: 100) { nodes { "
