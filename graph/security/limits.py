@@ -158,7 +158,7 @@ ITEMS_PER_LEDGER: Mapping[str, int] = {"indicatorSeries": 20, "supportHistory": 
 
 
 class _Cost:
-    """Objects a query may return: 1 per object-typed field, times the size of the lists
+    """What a query makes the server do: 1 per object-typed field, times the size of the lists
     above it (`first`/`last`, or the default page size when a paginated field has neither;
     `nodes(ids:)` counts each id, `indicatorSeries` each month), plus the weights of
     introspection and ledger computations. Type-conditioned fragments all count (an upper
@@ -314,12 +314,14 @@ class QueryCostLimit(SchemaExtension):
             else:
                 batch = f" (with the batch's earlier operations: {spent + cost:,})" if spent else ""
                 error = _limit_error(
-                    f"The query may return {cost:,} objects{batch}; the limit is "
-                    f"{self.max_cost:,} (max_query_cost). Each object counts 1 and each list "
+                    f"The query costs {cost:,}{batch}; the limit is {self.max_cost:,} "
+                    "(max_query_cost). Each object it may return counts 1 and each list "
                     "multiplies what it selects by its `first`/`last` (default "
                     f"{self.weights.default_page_size}); introspection counts "
-                    f"{self.weights.introspection:,} and indicators of a chosen day or period "
-                    f"{self.weights.ledger:,}: ask for smaller pages or fewer nested lists.",
+                    f"{self.weights.introspection:,} and figures computed from the ledger "
+                    f"{self.weights.ledger:,} (indicators of a chosen day or period; 20 months "
+                    "of a series, 100 entries of a support history): ask for smaller pages, "
+                    "fewer nested lists or fewer computations.",
                     "max_query_cost",
                     self.max_cost,
                     spent + cost,
