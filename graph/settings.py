@@ -96,18 +96,16 @@ class Settings(BaseSettings):
     min_date_year: int = Field(default=1900, ge=1, description="Earliest year of a date input.")
     # Far from 9999, where date arithmetic overflows.
     max_date_year: int = Field(default=2999, le=9000, description="Latest year of a date input.")
-    # Weights in max_query_cost of work that is not a number of objects; by default a share
-    # of the limit, so that raising the limit for big pages does not allow more of them.
-    introspection_cost: int | None = Field(
-        default=None,
-        ge=0,
-        description="Each __schema or __type (aliases count each); default max_query_cost / 4.",
+    # Weights in max_query_cost of work that is not a number of objects: at the default limit,
+    # 3 introspections or 4 ledger computations per request.
+    introspection_cost: int = Field(
+        default=125_000, ge=0, description="Each __schema or __type (aliases count each)."
     )
-    ledger_cost: int | None = Field(
-        default=None,
+    ledger_cost: int = Field(
+        default=100_000,
         ge=0,
         description="Each figure set computed from the ledger (indicators of a chosen day or "
-        "period); default max_query_cost / 5.",
+        "period; 20 months of a series, 100 entries of a support history).",
     )
 
     @model_validator(mode="after")

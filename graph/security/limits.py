@@ -138,13 +138,7 @@ class Weights:
 
     @classmethod
     def of(cls, settings: Settings) -> "Weights":
-        limit = settings.max_query_cost
-        introspection, ledger = settings.introspection_cost, settings.ledger_cost
-        return cls(
-            settings.default_page_size,
-            limit // 4 if introspection is None else introspection,
-            limit // 5 if ledger is None else ledger,
-        )
+        return cls(settings.default_page_size, settings.introspection_cost, settings.ledger_cost)
 
 
 # Root fields whose figures come from the ledger when given a day or a period of their own
