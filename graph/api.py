@@ -35,8 +35,10 @@ from .schema.privacy import protect
 from .schema.savings import SavingsQuery
 from .schema.viewer import ViewerQuery
 from .security import persisted
-from .security.limits import cost_limit, shape_rule
+from .security.inputs import Bounds, InputChecker, InputLimits
+from .security.limits import Weights, cost_limit, shape_rule
 from .security.middleware import current_request_id
+from .security.reporting import EdgeSchema
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -171,11 +173,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = []
     # First: an unknown document is refused before anything else runs.
     extensions.append(persisted.extension(settings))
+    inputs = InputChecker(Bounds.of(settings))
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
         lambda: ValidationCache(maxsize=1000),
-        cost_limit(settings.max_query_cost, settings.default_page_size),
+        cost_limit(settings.max_query_cost, Weights.of(settings)),
+        lambda: InputLimits(inputs),
         MaskUnexpectedErrors,
     ]
     if not settings.introspection_enabled:
@@ -186,7 +190,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
     extensions = observability.schema_extensions(settings) + extensions
-    schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    schema = EdgeSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    # With introspection off, "Did you mean …?" would name the hidden schema.
+    schema.hide_suggestions = not settings.introspection_enabled
     return protect(schema)
 
 

@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import orjson
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -18,8 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.base import BaseRequestProtocol
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from db.engine import Database, create_engine
@@ -31,6 +30,7 @@ from .auth import TokenVerifier
 from .context import Context, Viewer
 from .dataloaders import build_loaders
 from .observability import metrics as observability_metrics
+from .security.http import EdgeHeaders, GuardedView, http_error
 from .security.middleware import REQUEST_ID_HEADER, Authenticate, LimitBody, RequestId
 from .security.ratelimit import RateLimiter
 from .settings import Settings
@@ -42,13 +42,13 @@ PUBLIC_PATHS = frozenset({"/health", "/ready", "/metrics", *ide.asset_paths()})
 
 ANONYMOUS_WARNING = """
 ************************************************************************************
-*  DEVELOPMENT MODE: requests without a token act as a READ-ONLY HEAD-OFFICE       *
-*  demo viewer that reads the WHOLE network. Never expose this server to anyone    *
+*  DEVELOPMENT MODE: requests without a token act as a READ-ONLY demo viewer       *
+*  that reads the WHOLE network. Never expose this server to anyone                *
 *  who should not. In production set EDM_MODE=production and a token key.         *
 ************************************************************************************"""
 
 
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView(GuardedView, GraphQL[Context, None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             build_schema(settings),
@@ -56,6 +56,7 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,
         )
         self.settings = settings
+        self.max_batch_operations = settings.max_batch_operations
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
@@ -69,29 +70,6 @@ class GraphQLView(GraphQL[Context, None]):
             viewer=viewer,
             loaders=build_loaders(db, viewer.scope),
         )
-
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        try:
-            return await super().parse_http_body(request)
-        except HTTPException as error:
-            if error.reason == "Too many operations":
-                limit = self.settings.max_batch_operations
-                raise HTTPException(
-                    400,
-                    f"A batch may hold at most {limit} operations (max_batch_operations).",
-                ) from None
-            if error.reason == "Batching is not enabled":
-                raise HTTPException(
-                    400, "Batching is turned off here (max_batch_operations = 0)."
-                ) from None
-            raise
-
-    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        # A GET with only a persisted query's hash (APQ) is a query, not the IDE page.
-        asks_hash = "extensions" in request.query_params
-        return super().should_render_graphql_ide(request) and not asks_hash
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(ide.offline_page())
@@ -125,15 +103,21 @@ async def ready(request: Request) -> Response:
 
 
 def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
-    """Outermost first: an id for every request, CORS (preflights need no token), the body
-    limit, then who is asking and how often."""
+    """Outermost first: an id for every request, header sizes and cache headers, CORS
+    (preflights need no token), the body limit, then who is asking and how often."""
     limiter = (
         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         if settings.rate_limit_per_minute
         else None
     )
+    failures = (
+        RateLimiter(settings.auth_failures_per_minute, settings.auth_failures_burst)
+        if settings.auth_failures_per_minute
+        else None
+    )
     return [
         Middleware(RequestId),
+        Middleware(EdgeHeaders, max_bytes=settings.max_header_bytes, public_paths=PUBLIC_PATHS),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -150,6 +134,8 @@ def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
             public_paths=PUBLIC_PATHS,
             ide_enabled=settings.graphiql_enabled,
             limiter=limiter,
+            failures=failures,
+            max_token_bytes=settings.max_token_bytes,
         ),
     ]
 
@@ -193,7 +179,7 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", media.NegotiateMediaType(graphql), methods=["GET", "POST"]),
+            Route("/graphql", media.NegotiateMediaType(graphql)),  # other methods: 405 as JSON
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", observability_metrics.endpoint(metrics, settings)),
@@ -203,5 +189,6 @@ def create_app(settings: Settings) -> Starlette:
             *observability.middleware(settings, metrics),
             *middleware(settings, verifier),
         ],
+        exception_handlers={StarletteHTTPException: http_error},
         lifespan=lifespan,
     )

@@ -34,16 +34,20 @@ HS256 = "HS256"
 MIN_SECRET_BYTES = 32
 DEV_SECRET_FILE = "dev-token-secret"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+MAX_CLAIM_LENGTH = 320  # an email address at most
+MAX_CLAIM_ITEMS = 1_000
 
-ANONYMOUS = Viewer(subject="anonymous", scope=Scope(None, role=Role.HEAD_OFFICE, read_only=True))
-"""Development mode only: an anonymous request reads the whole network and writes nothing."""
+ANONYMOUS = Viewer(subject="anonymous", scope=Scope(None, role=Role.INTEGRATOR, read_only=True))
+"""Development mode only: an anonymous request reads the whole network and writes nothing.
+It has an integrator's rights, not head office's: the audit trail stays head office's."""
 
 NOBODY = Viewer(subject="nobody", scope=Scope(frozenset(), role=Role.INTEGRATOR, read_only=True))
 """A request that needs no viewer (the GraphiQL page): it can see and do nothing."""
 
 
 class AuthError(Exception):
-    """The credential is missing or unusable; the message is safe to return (HTTP 401)."""
+    """The credential is missing or unusable; the message is for the server's log only (the
+    client reads "invalid token")."""
 
 
 class ConfigurationError(Exception):
@@ -182,6 +186,11 @@ class TokenVerifier:
         return _claims(payload)
 
 
+def _plain(value: object) -> bool:
+    """A claim the database can compare: a short string with no NUL."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_CLAIM_LENGTH and "\x00" not in value
+
+
 def _claims(payload: dict[str, Any]) -> Claims:
     try:
         role = Role(str(payload.get("role")))
@@ -189,10 +198,14 @@ def _claims(payload: dict[str, Any]) -> Claims:
         names = ", ".join(r.value for r in Role)
         raise AuthError(f"the token's `role` must be one of {names}") from None
     programmes = payload.get("programmes", [])
-    if not isinstance(programmes, list) or not all(isinstance(c, str) for c in programmes):
+    if (
+        not isinstance(programmes, list)
+        or len(programmes) > MAX_CLAIM_ITEMS
+        or not all(_plain(c) for c in programmes)
+    ):
         raise AuthError("the token's `programmes` must be a list of programme codes")
     subject = payload["sub"]
-    if not isinstance(subject, str) or not subject:
+    if not _plain(subject):
         raise AuthError("the token's `sub` must name who holds it")
     return Claims(subject=subject, role=role, programmes=tuple(programmes))
 

@@ -84,6 +84,7 @@ def serve(host: str | None, port: int | None) -> None:
 
     from .app import create_app
     from .auth import ConfigurationError
+    from .security.http import server_limits
     from .security.persisted import InvalidAllowList
 
     settings = Settings()
@@ -105,6 +106,7 @@ def serve(host: str | None, port: int | None) -> None:
             log_level=settings.log_level,
             log_config=None,
             access_log=False,
+            **server_limits(settings),
         )
 
 

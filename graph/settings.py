@@ -4,7 +4,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -74,9 +74,11 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=50, ge=0)
     max_tokens: int = Field(default=5_000, ge=1)
     max_query_cost: int = Field(
-        default=10_000,
+        # GitHub's node limit: the README's nested example (50 groups, 30 members, 5 loans,
+        # 20 repayments: 348,202 objects at most) passes, three pages of 100 do not.
+        default=500_000,
         ge=1,
-        description="Objects a query may ask for: lists multiply by their `first`/`last`.",
+        description="Objects a request may ask for: lists multiply by their `first`/`last`.",
     )
     max_batch_operations: int = Field(
         default=10, ge=0, description="Operations in one batched request; 0 turns batching off."
@@ -94,6 +96,46 @@ class Settings(BaseSettings):
         default=600, ge=0, description="Sustained requests per credential; 0 turns it off."
     )
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests allowed at once.")
+    auth_failures_per_minute: int = Field(
+        default=10, ge=0, description="Failed authentications per client address; 0: off."
+    )
+    auth_failures_burst: int = Field(default=20, ge=1, description="Failures allowed at once.")
+
+    # Sizes of what a request may carry.
+    max_header_bytes: int = Field(
+        default=16_384, ge=1_024, description="Request line and headers, all together."
+    )
+    max_token_bytes: int = Field(default=8_192, ge=256, description="A Bearer token.")
+    max_string_length: int = Field(
+        default=1_000, ge=1, description="Characters of a String input, unless its field says."
+    )
+    max_text_length: int = Field(
+        default=20_000, ge=1, description="Characters of a free-text input (findings, comments)."
+    )
+    max_idempotency_key_length: int = Field(default=200, ge=16)
+    max_list_items: int = Field(default=1_000, ge=1, description="Items of a list argument.")
+    min_date_year: int = Field(default=1900, ge=1, description="Earliest year of a date input.")
+    # Far from 9999, where date arithmetic overflows.
+    max_date_year: int = Field(default=2999, le=9000, description="Latest year of a date input.")
+    # Weights in max_query_cost of work that is not a number of objects: at the default limit,
+    # 3 introspections or 4 ledger computations per request.
+    introspection_cost: int = Field(
+        default=125_000, ge=0, description="Each __schema or __type (aliases count each)."
+    )
+    ledger_cost: int = Field(
+        default=100_000,
+        ge=0,
+        description="Each figure set computed from the ledger (indicators of a chosen day or "
+        "period; 20 months of a series, 100 entries of a support history).",
+    )
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> "Settings":
+        if self.min_date_year > self.max_date_year:
+            raise ValueError("min_date_year must not be after max_date_year")
+        if self.max_token_bytes > self.max_header_bytes:
+            raise ValueError("max_token_bytes must fit in max_header_bytes")
+        return self
 
     # Observability (README "Operations").
     log_format: LogFormat | None = Field(

@@ -142,14 +142,15 @@ def serve(settings: Settings) -> Iterator[RunningServer]:
 @pytest.fixture(scope="session")
 def api(database_url: str) -> Iterator[RunningServer]:
     """The suite's server: production limits, except the cost limit (the N+1 tests ask for
-    big pages five levels deep on purpose) and the rate limit (one credential sends the
-    whole suite). tests/test_limits.py checks the production defaults."""
+    big pages five levels deep on purpose) and the rate limits (one credential sends the
+    whole suite, and tests of refused tokens fail authentication on purpose). tests/test_limits.py checks the production defaults."""
     settings = Settings(
         database_url=database_url,
         max_page_size=100,
         max_query_cost=100_000_000,
         rate_limit_per_minute=0,
         planner_check=True,
+        auth_failures_per_minute=0,
     )
     with serve(settings) as running:
         yield running

@@ -6,6 +6,8 @@ times cannot make the measurement itself expensive.
 """
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from graphql import (
@@ -20,8 +22,10 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationRule,
     ValueNode,
     VariableNode,
@@ -31,6 +35,8 @@ from graphql import (
 from graphql.language import Visitor
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+
+from ..settings import Settings
 
 Measure = tuple[int, int]  # (depth, aliases)
 
@@ -53,9 +59,12 @@ class _Shape:
         depth = aliases = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                # Introspection (__schema, __type) is bounded by the schema, not the query.
-                inner = (0, 0) if selection.name.value.startswith("__") else None
-                d, a = inner or self.of(selection.selection_set)
+                d, a = self.of(selection.selection_set)
+                # Introspection (__schema, __type) is as deep as the schema's type references
+                # (GraphiQL's query nests ofType 8 times): its depth is bounded by the schema,
+                # but its aliases count like any others.
+                if selection.name.value.startswith("__"):
+                    d = 0
                 depth = max(depth, d + 1)
                 aliases += a + (selection.alias is not None)
             elif isinstance(selection, InlineFragmentNode):
@@ -119,22 +128,48 @@ def shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
     return QueryShapeLimits
 
 
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """What costs more than the objects it returns (README "Security", Limits)."""
+
+    default_page_size: int
+    introspection: int
+    ledger: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Weights":
+        return cls(settings.default_page_size, settings.introspection_cost, settings.ledger_cost)
+
+
+# Root fields whose figures come from the ledger when given a day or a period of their own
+# (snapshots cover only month ends and the defaults): each such call is weighted.
+LEDGER_ARGUMENTS: Mapping[str, frozenset[str]] = {"indicators": frozenset({"asOf", "period"})}
+# A plain list whose length is its months (one report per month).
+MONTHLY = frozenset({"indicatorSeries"})
+# Lists each item of which is figures rebuilt for a day (a month's report, a programme's
+# portfolio on the day a mission started): this many items weigh one ledger computation.
+ITEMS_PER_LEDGER: Mapping[str, int] = {"indicatorSeries": 20, "supportHistory": 100}
+
+
 class _Cost:
-    """Objects a query may return: 1 per object-typed field, times the size of the lists
+    """What a query makes the server do: 1 per object-typed field, times the size of the lists
     above it (`first`/`last`, or the default page size when a paginated field has neither;
-    `nodes(ids:)` counts its ids). Type-conditioned fragments all count (an upper bound)."""
+    `nodes(ids:)` counts each id, `indicatorSeries` each month), plus the weights of
+    introspection and ledger computations. Type-conditioned fragments all count (an upper
+    bound)."""
 
     def __init__(
         self,
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
-        default_page_size: int,
+        weights: Weights,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
-        self.default_page_size = default_page_size
+        self.weights = weights
+        self.default_page_size = weights.default_page_size
         self.measured: dict[str, int] = {}
         self.measuring: set[str] = set()
 
@@ -142,12 +177,31 @@ class _Cost:
         total = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name in ("__schema", "__type"):
+                    total += self.weights.introspection  # each alias answers it again
+                    continue
                 fields = getattr(parent, "fields", {})
-                field = fields.get(selection.name.value)
+                field = fields.get(name)
                 if field is None or selection.selection_set is None:
-                    continue  # leaves, __typename and introspection cost nothing here
+                    continue  # leaves and __typename cost nothing here
                 inner = self.of(selection.selection_set, get_named_type(field.type))
-                total += 1 + self.multiplier(selection, field.args) * inner
+                given = {a.name.value: a.value for a in selection.arguments or ()}
+                if "ids" in field.args:
+                    ids = self.value(given.get("ids"))
+                    total += (len(ids) if isinstance(ids, list) else 1) * (1 + inner)
+                else:
+                    total += 1 + self.multiplier(selection, field.args) * inner
+                items = self.months(given) if name in MONTHLY else None
+                if items is not None:
+                    total += items * (1 + inner)
+                per_ledger = ITEMS_PER_LEDGER.get(name)
+                if per_ledger:
+                    count = items if items is not None else self.multiplier(selection, field.args)
+                    total += count * self.weights.ledger // per_ledger
+                ledger = LEDGER_ARGUMENTS.get(name)
+                if ledger and any(self.value(given.get(a)) is not None for a in ledger):
+                    total += self.weights.ledger
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
@@ -176,16 +230,31 @@ class _Cost:
                 if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
                     return size
             return self.default_page_size
-        ids = self.value(given.get("ids"))
-        return len(ids) if isinstance(ids, list) else 1
+        return 1
+
+    def months(self, given: Mapping[str, ValueNode]) -> int:
+        first, last = self.day(given.get("from")), self.day(given.get("to"))
+        if first is None or last is None:
+            return 1
+        return max(1, (last.year - first.year) * 12 + last.month - first.month + 1)
+
+    def day(self, node: ValueNode | None) -> date | None:
+        given = self.value(node)
+        try:
+            return date.fromisoformat(given) if isinstance(given, str) else None
+        except ValueError:
+            return None
 
     def value(self, node: ValueNode | None) -> Any:
+        """The raw value given (variables as sent); None when absent or null."""
         if isinstance(node, VariableNode):
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             return int(node.value)
-        if isinstance(node, ListValueNode):
-            return list(node.values)
+        if isinstance(node, StringValueNode):
+            return node.value
+        if isinstance(node, (ListValueNode, ObjectValueNode)):
+            return value_from_ast_untyped(node, dict(self.variables))
         return None
 
 
@@ -194,7 +263,7 @@ def query_cost(
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
-    default_page_size: int,
+    weights: Weights,
 ) -> int:
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -209,15 +278,16 @@ def query_cost(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root = schema.get_root_type(operation.operation)
-    return _Cost(schema, fragments, values, default_page_size).of(operation.selection_set, root)
+    return _Cost(schema, fragments, values, weights).of(operation.selection_set, root)
 
 
 class QueryCostLimit(SchemaExtension):
-    """Refuses, before execution, an operation whose cost exceeds `max_cost`."""
+    """Refuses, before execution, an operation whose cost, added to that of the operations
+    before it in the same batch, exceeds `max_cost`."""
 
-    def __init__(self, max_cost: int, default_page_size: int) -> None:
+    def __init__(self, max_cost: int, weights: Weights) -> None:
         self.max_cost = max_cost
-        self.default_page_size = default_page_size
+        self.weights = weights
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -227,22 +297,33 @@ class QueryCostLimit(SchemaExtension):
                 context.graphql_document,
                 context.operation_name,
                 context.variables,
-                self.default_page_size,
+                self.weights,
             )
-            if cost > self.max_cost:
+            # The request's state is shared by every operation of a batch.
+            state = getattr(getattr(context.context, "request", None), "state", None)
+            spent = getattr(state, "query_cost", 0)
+            if spent + cost <= self.max_cost:
+                if state is not None:
+                    state.query_cost = spent + cost  # a refused operation costs nothing
+            else:
+                batch = f" (with the batch's earlier operations: {spent + cost:,})" if spent else ""
                 error = _limit_error(
-                    f"The query may return {cost:,} objects; the limit is {self.max_cost:,} "
-                    "(max_query_cost). Each object counts 1 and each list multiplies what it "
-                    f"selects by its `first`/`last` (default {self.default_page_size}): ask "
-                    "for smaller pages or fewer nested lists.",
+                    f"The query costs {cost:,}{batch}; the limit is {self.max_cost:,} "
+                    "(max_query_cost). Each object it may return counts 1 and each list "
+                    "multiplies what it selects by its `first`/`last` (default "
+                    f"{self.weights.default_page_size}); introspection counts "
+                    f"{self.weights.introspection:,} and figures computed from the ledger "
+                    f"{self.weights.ledger:,} (indicators of a chosen day or period; 20 months "
+                    "of a series, 100 entries of a support history): ask for smaller pages, "
+                    "fewer nested lists or fewer computations.",
                     "max_query_cost",
                     self.max_cost,
-                    cost,
+                    spent + cost,
                     "QUERY_TOO_COSTLY",
                 )
                 context.result = ExecutionResult(data=None, errors=[error])
         yield
 
 
-def cost_limit(max_cost: int, default_page_size: int) -> Callable[[], QueryCostLimit]:
-    return lambda: QueryCostLimit(max_cost, default_page_size)
+def cost_limit(max_cost: int, weights: Weights) -> Callable[[], QueryCostLimit]:
+    return lambda: QueryCostLimit(max_cost, weights)

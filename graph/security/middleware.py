@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.engine import Database
@@ -150,19 +150,29 @@ class LimitBody:
         )
 
 
-def _is_ide_page(scope: Scope, headers: Headers) -> bool:
-    """What strawberry renders as GraphiQL (a GET without `query`): it runs nothing."""
-    if scope["method"] != "GET" or b"query=" in scope.get("query_string", b""):
+GRAPHQL_PARAMS = frozenset({"query", "variables", "operationName", "extensions"})
+
+
+def is_ide_page(scope: Scope, headers: Headers) -> bool:
+    """A browser asking for the GraphiQL page: a GET for HTML with no parameter at all, the
+    query string decoded as the framework decodes it (`%71uery` is `query`). It runs nothing."""
+    if scope["method"] != "GET" or "text/html" not in headers.get("accept", ""):
         return False
-    accept = headers.get("accept", "")
-    return "text/html" in accept or "*/*" in accept
+    return len(QueryParams(scope.get("query_string", b""))) == 0
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "?"
 
 
 class Authenticate:
     """Sets the request's viewer from its Bearer token, then spends its rate-limit budget.
 
-    No token: in production 401 (except `public_paths`); in development the read-only
-    head-office demo viewer.
+    No token: in production 401 (except `public_paths` and the GraphiQL page); in development
+    the read-only demo viewer. Failed authentications are throttled per client address, and
+    the check comes before anything reads the body, so no document is parsed without a
+    credential.
     """
 
     def __init__(
@@ -174,6 +184,8 @@ class Authenticate:
         public_paths: frozenset[str],
         ide_enabled: bool,
         limiter: RateLimiter | None,
+        failures: RateLimiter | None = None,
+        max_token_bytes: int = 8_192,
     ) -> None:
         self.app = app
         self.verifier = verifier
@@ -181,6 +193,8 @@ class Authenticate:
         self.public_paths = public_paths
         self.ide_enabled = ide_enabled
         self.limiter = limiter
+        self.failures = failures
+        self.max_token_bytes = max_token_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
@@ -194,54 +208,83 @@ class Authenticate:
     async def _viewer(self, scope: Scope, send: Send) -> Viewer | None:
         """The request's viewer, or None once a refusal has been sent."""
         headers = Headers(scope=scope)
-        authorization = headers.get("authorization")
-        if authorization is None:
-            if self.production and not (self.ide_enabled and _is_ide_page(scope, headers)):
-                await self._unauthorized(send, "a Bearer token is required")
+        address = client_address(scope)
+        if self.failures is not None:
+            wait = self.failures.waiting(address)
+            if wait:
+                await self._too_many_failures(send, wait)
                 return None
-            client = scope.get("client")
-            if await self._over_limit(send, f"anonymous@{client[0] if client else '?'}"):
+        given = headers.getlist("authorization")
+        if not given:
+            if self.production and not (self.ide_enabled and is_ide_page(scope, headers)):
+                await self._unauthorized(send, address, "no token", "a Bearer token is required")
+                return None
+            if await self._over_limit(scope, send, f"anonymous@{address}"):
                 return None
             return NOBODY if self.production else ANONYMOUS
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            await self._unauthorized(send, "use `Authorization: Bearer <token>`")
+        scheme, _, token = given[0].partition(" ")
+        token = token.strip()
+        if len(given) > 1 or scheme.lower() != "bearer" or not token:
+            await self._unauthorized(
+                send, address, "not one Bearer token", "use `Authorization: Bearer <token>`"
+            )
+            return None
+        if len(token) > self.max_token_bytes:
+            await self._unauthorized(send, address, f"a token of {len(token)} bytes")
             return None
         try:
-            claims = self.verifier.verify(token.strip())
+            claims = self.verifier.verify(token)
         except AuthError as error:
-            await self._unauthorized(send, str(error))
+            await self._unauthorized(send, address, str(error))
             return None
         # The budget is spent before any database work for this credential.
-        if await self._over_limit(send, f"{claims.role.value}:{claims.subject}"):
+        if await self._over_limit(scope, send, f"{claims.role.value}:{claims.subject}"):
             return None
         db: Database = scope["app"].state.db
         try:
             return await viewer_for(claims, db)
         except AuthError as error:
-            await self._unauthorized(send, str(error))
+            await self._unauthorized(send, address, f"{claims.subject}: {error}")
             return None
 
-    async def _over_limit(self, send: Send, bucket: str) -> bool:
+    async def _over_limit(self, scope: Scope, send: Send, bucket: str) -> bool:
         if self.limiter is None:
             return False
+        # The view spends the rest of a batch's operations from the same bucket.
+        scope.setdefault("state", {})["rate_limit"] = (self.limiter, bucket)
         wait = self.limiter.take(bucket)
         if not wait:
             return False
-        per_minute = round(self.limiter.rate * 60)
+        await send_rate_limited(send, self.limiter, wait)
+        return True
+
+    async def _too_many_failures(self, send: Send, wait: float) -> None:
+        assert self.failures is not None
         await send_error(
             send,
             429,
-            f"Too many requests for this credential: the limit is {per_minute} per minute "
-            f"with bursts of {int(self.limiter.burst)} (rate_limit_per_minute, "
-            "rate_limit_burst). Retry after the number of seconds in Retry-After.",
+            "Too many failed authentications from this address: the limit is "
+            f"{round(self.failures.rate * 60)} per minute with bursts of "
+            f"{int(self.failures.burst)} (auth_failures_per_minute, auth_failures_burst). "
+            "Retry after the number of seconds in Retry-After.",
             "RATE_LIMITED",
             headers={"retry-after": retry_after(wait)},
-            limit="rate_limit_per_minute",
+            limit="auth_failures_per_minute",
         )
-        return True
 
-    async def _unauthorized(self, send: Send, reason: str) -> None:
+    async def _unauthorized(
+        self, send: Send, address: str, detail: str, reason: str = "invalid token"
+    ) -> None:
+        # The reason stays in the log: a client learns neither the configured issuer and
+        # audience nor whether an email or a programme code exists.
+        log.info(
+            "authentication refused (request %s) from %s: %s",
+            current_request_id(),
+            address,
+            detail.replace("\n", "\\n"),
+        )
+        if self.failures is not None:
+            self.failures.take(address)
         await send_error(
             send,
             401,
@@ -249,3 +292,22 @@ class Authenticate:
             "UNAUTHENTICATED",
             headers={"www-authenticate": 'Bearer realm="edm-graph", error="invalid_token"'},
         )
+
+
+async def send_rate_limited(send: Send, limiter: RateLimiter, wait: float) -> None:
+    await send_error(
+        send,
+        429,
+        rate_limited_message(limiter),
+        "RATE_LIMITED",
+        headers={"retry-after": retry_after(wait)},
+        limit="rate_limit_per_minute",
+    )
+
+
+def rate_limited_message(limiter: RateLimiter) -> str:
+    return (
+        f"Too many operations for this credential: the limit is {round(limiter.rate * 60)} per "
+        f"minute with bursts of {int(limiter.burst)} (rate_limit_per_minute, rate_limit_burst); "
+        "a batch counts each of its operations. Retry after the number of seconds in Retry-After."
+    )

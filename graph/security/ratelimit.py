@@ -29,8 +29,23 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
 
-    def take(self, key: str) -> float:
-        """Spend one request of `key`'s bucket: 0 if allowed, else the seconds to wait."""
+    def take(self, key: str, count: int = 1) -> float:
+        """Spend `count` of `key`'s bucket (a batch spends one per operation) all at once: 0
+        if allowed, else the seconds to wait and nothing spent."""
+        bucket = self._refilled(key)
+        if bucket.tokens >= count:
+            bucket.tokens -= count
+            return 0.0
+        return (count - bucket.tokens) / self.rate
+
+    def waiting(self, key: str) -> float:
+        """The seconds before `key` may spend one (0: now), without spending."""
+        if key not in self._buckets:
+            return 0.0
+        tokens = self._refilled(key).tokens
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
+    def _refilled(self, key: str) -> _Bucket:
         now = self.clock()
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -40,10 +55,7 @@ class RateLimiter:
         else:
             bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
             bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
+        return bucket
 
     def _forget_full(self, now: float) -> None:
         """A bucket that has refilled is the same as no bucket: drop those."""

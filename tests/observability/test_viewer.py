@@ -61,4 +61,4 @@ async def test_an_integrator_is_read_only(gql: GraphQL, db: Database) -> None:
 
 async def test_the_development_demo_viewer_says_it_is_anonymous(gql: GraphQL) -> None:
     viewer = (await gql("{ viewer { subject role readOnly } }", anonymous=True))["data"]["viewer"]
-    assert viewer == {"subject": "anonymous", "role": "HEAD_OFFICE", "readOnly": True}
+    assert viewer == {"subject": "anonymous", "role": "INTEGRATOR", "readOnly": True}
