@@ -5,7 +5,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -18,11 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
 
-from db.engine import Database, create_engine
+from db.engine import Database, Timeouts, create_engine
 from db.replication import keep_beating
 
+from . import faults
 from .api import build_schema
 from .auth import TokenVerifier
 from .context import Context, Viewer
@@ -57,6 +59,7 @@ class GraphQLView(GraphQL[Context, None]):
         db: Database = request.app.state.db
         # Set by the Authenticate middleware for every request that reaches this view.
         viewer: Viewer = request.state.viewer
+        request.state.sub_response = response  # for a 503 when the database is down
         return Context(
             request=request,
             settings=self.settings,
@@ -83,6 +86,22 @@ class GraphQLView(GraphQL[Context, None]):
                 ) from None
             raise
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        # The database is down and nothing was written: one 503 for every role, as the
+        # middleware answers for a viewer it could not look up.
+        unavailable = faults.unavailable_response(
+            cast(list[dict[str, Any]], processed.get("errors") or [])
+        )
+        if unavailable is None or faults.committed(request):
+            return processed
+        response = request.state.sub_response
+        response.status_code = 503
+        response.headers["retry-after"] = str(self.settings.retry_after)
+        return unavailable  # type: ignore[return-value]
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -94,14 +113,33 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _probe(db: Database) -> None:
+    async with db.read() as session:
+        await session.execute(text("SELECT 1"))
+
+
+def _drain(task: "asyncio.Task[None]") -> None:
+    if not task.cancelled():
+        task.exception()  # a late failure is expected here, not "never retrieved"
+
+
 async def ready(request: Request) -> Response:
     db: Database = request.app.state.db
-    try:
-        async with db.read() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means not ready
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "reachable"})
+    settings: Settings = request.app.state.settings
+    # Bounded: a frozen database makes /ready say so within the connect timeout, even while
+    # the probe's connection is still being torn down.
+    probe = asyncio.create_task(_probe(db))
+    probe.add_done_callback(_drain)
+    done, _ = await asyncio.wait({probe}, timeout=settings.db_connect_timeout + 1)
+    if probe not in done:
+        probe.cancel()
+    elif probe.exception() is None:
+        return JSONResponse({"status": "ok", "database": "reachable"})
+    return JSONResponse(
+        {"status": "unavailable", "database": "unreachable"},
+        status_code=503,
+        headers={"retry-after": str(settings.retry_after)},
+    )
 
 
 def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
@@ -130,6 +168,7 @@ def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
             public_paths=PUBLIC_PATHS,
             ide_enabled=settings.graphiql_enabled,
             limiter=limiter,
+            retry_after=settings.retry_after,
         ),
     ]
 
@@ -154,7 +193,13 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not settings.production:
             log.warning(ANONYMOUS_WARNING)
-        app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
+        timeouts = Timeouts(
+            connect=settings.db_connect_timeout,
+            checkout=settings.db_pool_timeout,
+            statement=settings.statement_timeout,
+        )
+        app.state.settings = settings
+        app.state.db = Database(create_engine(url, pool_size=settings.pool_size, timeouts=timeouts))
         app.state.planner_differences = []
         tune_garbage_collector()
         # A programme published from here tells head office how fresh its copy is.

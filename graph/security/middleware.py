@@ -13,7 +13,7 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.engine import Database
+from db.engine import Database, database_unavailable
 
 from ..auth import ANONYMOUS, NOBODY, AuthError, TokenVerifier, viewer_for
 from ..context import Viewer
@@ -174,6 +174,7 @@ class Authenticate:
         public_paths: frozenset[str],
         ide_enabled: bool,
         limiter: RateLimiter | None,
+        retry_after: int = 5,
     ) -> None:
         self.app = app
         self.verifier = verifier
@@ -181,6 +182,7 @@ class Authenticate:
         self.public_paths = public_paths
         self.ide_enabled = ide_enabled
         self.limiter = limiter
+        self.retry_after = retry_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
@@ -220,6 +222,21 @@ class Authenticate:
             return await viewer_for(claims, db)
         except AuthError as error:
             await self._unauthorized(send, str(error))
+            return None
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            # The same answer as a GraphQL request that finds the database down.
+            log.warning("database unavailable while looking up %s: %r", claims.subject, error)
+            await send_error(
+                send,
+                503,
+                "The database is unavailable right now; nothing was changed. "
+                f"Retry in {self.retry_after} s (Retry-After).",
+                "DATABASE_UNAVAILABLE",
+                headers={"retry-after": str(self.retry_after)},
+                retryAfter=self.retry_after,
+            )
             return None
 
     async def _over_limit(self, send: Send, bucket: str) -> bool:
