@@ -119,14 +119,14 @@ def database(settings: Settings) -> Iterator[str]:
             refuse(f"DATABASE_URL={shown}: {reason}")
         yield settings.database_url
         return
-    _stop_on_signals()
-    click.echo(
-        f"No DATABASE_URL: starting an embedded PostgreSQL in {settings.data_dir}/", err=True
-    )
     try:
         installed()
     except EmbeddedUnavailable as error:
         refuse(str(error))
+    _stop_on_signals()
+    click.echo(
+        f"No DATABASE_URL: starting an embedded PostgreSQL in {settings.data_dir}/", err=True
+    )
     with running(settings.data_dir) as url:
         yield url
 
