@@ -23,6 +23,9 @@ def _base_dir() -> Path:
 
 
 BASE_DIR = _base_dir()
+SECRETS_DIR = Path("/run/secrets")
+"""Docker and Kubernetes secrets: a file named like the variable (`edm_jwt_secret`,
+`database_url`) sets it, so secrets need not be in the environment."""
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _DRIVER = "postgresql+asyncpg"
 
@@ -53,7 +56,11 @@ class Settings(BaseSettings):
     """Every setting is read from `EDM_<NAME>` (upper case), e.g. `EDM_MAX_QUERY_DEPTH=12`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="EDM_", env_file=BASE_DIR / ".env", extra="ignore", validate_default=True
+        env_prefix="EDM_",
+        env_file=BASE_DIR / ".env",
+        extra="ignore",
+        validate_default=True,
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
     )
 
     database_url: str | None = Field(
