@@ -30,7 +30,7 @@ class Timeouts:
     """Seconds; `statement` 0 means none (migrations, seeding and refreshes may run long)."""
 
     connect: float = 5.0
-    checkout: float = 5.0
+    checkout: float = 20.0
     statement: float = 15.0
 
 

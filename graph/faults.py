@@ -17,7 +17,7 @@ _COMMITTED = "committed_write"
 
 def unavailable_message(retry_after: int) -> str:
     return (
-        "The database is unavailable right now; nothing was changed. "
+        "The database is unavailable or overloaded right now; nothing was changed. "
         f"Retry in {retry_after} s (Retry-After)."
     )
 
@@ -55,7 +55,7 @@ def graphql_error(
         extensions["writeCommitted"] = True
         message = (
             "The write was saved, but reading its result back failed: the database is "
-            "unavailable right now. Do not send the write again; read it later."
+            "unavailable or overloaded right now. Do not send the write again; read it later."
         )
     else:
         message = unavailable_message(retry_after)

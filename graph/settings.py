@@ -104,7 +104,12 @@ class Settings(BaseSettings):
     # Database faults are bounded (README "Operations"), in seconds.
     db_connect_timeout: float = Field(default=5.0, gt=0, le=300)
     db_pool_timeout: float = Field(
-        default=5.0, gt=0, le=300, description="Wait for a free pooled connection."
+        default=20.0,
+        gt=0,
+        le=300,
+        # Long enough for a burst of writes queued on one row lock to drain, short enough
+        # that requests stop waiting on a pool stuck behind a frozen server.
+        description="Wait for a free pooled connection.",
     )
     statement_timeout: float = Field(
         default=15.0, ge=0, le=86_400, description="Per statement while serving; 0: none."

@@ -231,7 +231,7 @@ class Authenticate:
             await send_error(
                 send,
                 503,
-                "The database is unavailable right now; nothing was changed. "
+                "The database is unavailable or overloaded right now; nothing was changed. "
                 f"Retry in {self.retry_after} s (Retry-After).",
                 "DATABASE_UNAVAILABLE",
                 headers={"retry-after": str(self.retry_after)},

@@ -88,13 +88,21 @@ async def client(faulty_api: RunningServer) -> Any:
 
 @pytest.fixture
 def kill_after_next_commit(faulty_api: RunningServer, cluster: Cluster) -> Iterator[list[int]]:
-    """Arms a hook: right after the next commit, every connection to the API's database is
-    terminated (pg_terminate_backend), before the payload is read. Yields the kill count."""
+    """A hook, armed by appending to the list it yields: once the next write has committed and its connection is back in the pool,
+    every connection to the API's database is terminated (pg_terminate_backend), before the
+    payload is read: the pool is full of connections that look fine and are dead, as after a
+    database restart. The list then holds the number killed."""
     database = make_url(url_of(faulty_api)).database
-    killed: list[int] = []
+    pool = faulty_api.app.state.db.engine.sync_engine.pool
+    committed: list[bool] = []
+    armed: list[int] = []
 
-    def kill(session: Session) -> None:
-        if killed:
+    def after_commit(session: Session) -> None:
+        if armed:
+            committed.append(True)
+
+    def on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if not committed or len(armed) > 1:
             return
         sql = (
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -106,7 +114,13 @@ def kill_after_next_commit(faulty_api: RunningServer, cluster: Cluster) -> Itera
                 host="127.0.0.1", port=cluster.port, user="postgres", database="postgres"
             )
             try:
-                killed.append(int(await conn.fetchval(sql)))
+                armed.append(int(await conn.fetchval(sql)))
+                # Until the server has dropped them (bounded: 5 s), they would still answer.
+                left = f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"
+                for _ in range(500):
+                    if not await conn.fetchval(left):
+                        break
+                    await asyncio.sleep(0.01)
             finally:
                 await conn.close()
 
@@ -115,11 +129,13 @@ def kill_after_next_commit(faulty_api: RunningServer, cluster: Cluster) -> Itera
         worker.start()
         worker.join()
 
-    event.listen(Session, "after_commit", kill)
+    event.listen(Session, "after_commit", after_commit)
+    event.listen(pool, "checkin", on_checkin)
     try:
-        yield killed
+        yield armed
     finally:
-        event.remove(Session, "after_commit", kill)
+        event.remove(Session, "after_commit", after_commit)
+        event.remove(pool, "checkin", on_checkin)
 
 
 async def test_a_committed_write_whose_connections_die_before_the_payload_is_reported_done(
@@ -129,6 +145,7 @@ async def test_a_committed_write_whose_connections_die_before_the_payload_is_rep
     # Warm the pool, so the payload would be read on a connection that is now dead.
     for _ in range(3):
         assert (await post(client, PROGRAMMES, role=Role.HEAD_OFFICE)).status_code == 200
+    kill_after_next_commit.append(0)  # armed
 
     response = await post(
         client,
@@ -137,8 +154,8 @@ async def test_a_committed_write_whose_connections_die_before_the_payload_is_rep
         role=Role.HEAD_OFFICE,
     )
 
-    assert kill_after_next_commit
-    assert kill_after_next_commit[0] >= 1
+    assert len(kill_after_next_commit) == 2  # the hook ran: the pool's connections are dead
+    assert kill_after_next_commit[1] >= 1
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body
