@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -143,6 +144,7 @@ def test_the_embedded_postgres_stops_with_the_server(stop_with: signal.Signals) 
             server.kill()
         for process in postgres_of(data_dir):
             process.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.mark.parametrize(
@@ -231,9 +233,12 @@ def test_token_signs_with_the_servers_dev_secret_whatever_the_directory() -> Non
         for cwd in (ROOT, ROOT / "tests", Path("/"))
     ]
 
-    secret = (ROOT / data_dir / "dev-token-secret").read_text().strip()
-    for value in minted:
-        claims = jwt.decode(value, secret, algorithms=["HS256"], audience="edm-graph")
-        assert claims["role"] == "HEAD_OFFICE"
-    assert not (ROOT / "tests" / data_dir).exists()
-    assert Settings(data_dir=Path(data_dir)).data_dir == ROOT / data_dir
+    try:
+        secret = (ROOT / data_dir / "dev-token-secret").read_text().strip()
+        for value in minted:
+            claims = jwt.decode(value, secret, algorithms=["HS256"], audience="edm-graph")
+            assert claims["role"] == "HEAD_OFFICE"
+        assert not (ROOT / "tests" / data_dir).exists()
+        assert Settings(data_dir=Path(data_dir)).data_dir == ROOT / data_dir
+    finally:
+        shutil.rmtree(ROOT / data_dir, ignore_errors=True)
