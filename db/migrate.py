@@ -6,6 +6,7 @@ work done.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class _OnlyUpgrades(logging.Filter):
+    """Start-up says which migrations ran, not Alembic's every-start preamble."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or record.getMessage().startswith("Running")
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_OnlyUpgrades())
 
 # Session-level advisory lock keys (the single-bigint key space; the indicators' refresh
 # locks use the two-integer one, which does not overlap).
