@@ -242,3 +242,83 @@ def test_token_signs_with_the_servers_dev_secret_whatever_the_directory() -> Non
         assert Settings(data_dir=Path(data_dir)).data_dir == ROOT / data_dir
     finally:
         shutil.rmtree(ROOT / data_dir, ignore_errors=True)
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    server = subprocess.Popen(
+        [EDM_GRAPH, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, server.stdout.read() if server.stdout else ""
+        assert time.monotonic() < deadline, "the server did not become ready"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("released_after", [0.5, None])
+def test_sigterm_lets_in_flight_requests_finish_within_the_shutdown_timeout(
+    cluster: Cluster, released_after: float | None
+) -> None:
+    url = new_database(cluster)
+    port = free_port()
+    env = clean_env(
+        DATABASE_URL=url,
+        EDM_PORT=str(port),
+        EDM_SHUTDOWN_TIMEOUT="3",
+        EDM_STATEMENT_TIMEOUT="30",
+        EDM_DEMO_DATA="false",
+    )
+    server = start_server(env, port)
+    database = url.rsplit("/", 1)[1]
+    answers: list[int | str] = []
+
+    async def scenario() -> float:
+        import asyncpg
+
+        blocker = await asyncpg.connect(
+            host="127.0.0.1", port=cluster.port, user="postgres", database=database
+        )
+        try:
+            transaction = blocker.transaction()
+            await transaction.start()
+            await blocker.execute("LOCK TABLE programmes IN ACCESS EXCLUSIVE MODE")
+            async with httpx.AsyncClient(timeout=30) as client:
+                in_flight = asyncio.create_task(
+                    client.post(
+                        f"http://127.0.0.1:{port}/graphql",
+                        json={"query": "{ programmes(first: 1) { totalCount } }"},
+                    )
+                )
+                await asyncio.sleep(0.5)  # the request is waiting on the lock
+                server.send_signal(signal.SIGTERM)
+                signalled = time.monotonic()
+                if released_after is not None:
+                    await asyncio.sleep(released_after)
+                    await transaction.rollback()
+                try:
+                    answers.append((await in_flight).status_code)
+                except httpx.TransportError as error:
+                    answers.append(type(error).__name__)
+                code = await asyncio.to_thread(server.wait, 30)
+                assert code == 0
+                return time.monotonic() - signalled
+        finally:
+            await blocker.close()
+
+    try:
+        took = asyncio.run(scenario())
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    if released_after is not None:
+        assert answers == [200]  # it finished, then the server left
+        assert took < 3
+    else:
+        assert answers != [200]  # cut at the timeout, not waited for
+        assert 2.5 < took < 6, took
