@@ -61,10 +61,18 @@ class PlannedReads(SchemaExtension):
         if plans:
             context: Any = self.execution_context.context
             data: dict[str, Any] = {}
-            async with context.db.read() as session:
-                for plan in plans:
-                    text = await session.scalar(plan.statement)
-                    data[plan.key] = orjson.Fragment(text if text is not None else "null")
+            try:
+                async with context.db.read() as session:
+                    for plan in plans:
+                        text = await session.scalar(plan.statement)
+                        data[plan.key] = orjson.Fragment(text if text is not None else "null")
+            except Exception as error:
+                # Masked as a resolver's error is (graph/api.py): a database fault is a 503,
+                # anything else an INTERNAL_ERROR; never the exception's own text.
+                failed = GraphQLError(str(error), original_error=error)
+                self.execution_context.result = ExecutionResult(data=None, errors=[failed])
+                yield
+                return
             if context.settings.planner_check:
                 await self.compare(data)
             self.execution_context.result = ExecutionResult(data=data, errors=None)
