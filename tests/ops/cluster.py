@@ -138,4 +138,4 @@ class Cluster:
         except (subprocess.CalledProcessError, psutil.Error):
             for process in self.processes():
                 process.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        shutil.rmtree(self.directory.parent, ignore_errors=True)  # the mkdtemp it was made in
