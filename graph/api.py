@@ -20,8 +20,8 @@ from strawberry.extensions import (
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 
-from . import observability
-from .context import Info
+from . import faults, observability
+from .context import Context, Info
 from .errors import PublicError
 from .planner import PlannedReads
 from .resolvers import groups, loans, missions, network, savings
@@ -82,6 +82,11 @@ def _is_public(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, (PublicError, GlobalIDValueError, GraphQLError)):
         return True
+    if faults.is_fault(original):  # an outage: one line, not a traceback per field
+        log.warning(
+            "database fault (request %s) in %s: %r", current_request_id(), error.path, original
+        )
+        return False
     log.error(
         "unexpected error (request %s) in %s", current_request_id(), error.path, exc_info=original
     )
@@ -96,6 +101,17 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=lambda error: not _is_public(error))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            settings = context.settings
+            fault = faults.graphql_error(
+                error,
+                context.request,
+                retry_after=settings.retry_after,
+                statement_timeout=settings.statement_timeout,
+            )
+            if fault is not None:
+                return fault
         request_id = current_request_id()
         return GraphQLError(
             f"Internal error (request id {request_id})",

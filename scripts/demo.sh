@@ -8,6 +8,8 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+# The locked versions, hashes checked (the embedded PostgreSQL and the test tools included),
+# then the project itself without resolving anything again.
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 exec .venv/bin/edm-graph serve "$@"

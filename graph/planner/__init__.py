@@ -16,6 +16,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from .. import faults
 from .plan import RootPlan, Unplannable, plan_operation
 
 log = logging.getLogger("edm_graph.planner")
@@ -67,8 +68,14 @@ class PlannedReads(SchemaExtension):
                     for plan in plans:
                         text = await session.scalar(plan.statement)
                         data[plan.key] = orjson.Fragment(text if text is not None else "null")  # type: ignore[index]
-            except Exception:
-                # The resolver path runs the query again and reports the fault as it does.
+            except Exception as error:
+                if faults.is_fault(error):
+                    # Masked as a resolver's error is (graph/api.py): a 503, never the text.
+                    failed = GraphQLError(str(error), original_error=error)
+                    self.execution_context.result = ExecutionResult(data=None, errors=[failed])
+                    yield
+                    return
+                # Anything else is the planner's own fault: the resolver path answers.
                 log.debug("planned statement failed; the resolver path answers", exc_info=True)
                 data = None
             if data is not None:

@@ -26,6 +26,7 @@ from strawberry import UNSET, relay
 from db import operations, replication
 from domain.errors import ErrorCode, RuleViolation
 
+from .. import faults
 from ..context import Info, Viewer
 from ..schema.fields import node_class
 from ..schema.mutations import UserError
@@ -146,6 +147,8 @@ async def perform(
                 )
     except RuleViolation as violation:
         return Outcome(None, [user_error(violation)])
+    # Committed: a failure reading the payload back must not read as the write's failure.
+    faults.mark_committed(ctx.request)
     ctx.refresh_loaders()
     return Outcome(written.entity_id, [])
 

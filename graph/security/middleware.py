@@ -13,7 +13,7 @@ import orjson
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.engine import Database
+from db.engine import Database, database_unavailable
 
 from ..auth import ANONYMOUS, NOBODY, AuthError, TokenVerifier, viewer_for
 from ..context import Viewer
@@ -186,6 +186,7 @@ class Authenticate:
         limiter: RateLimiter | None,
         failures: RateLimiter | None = None,
         max_token_bytes: int = 8_192,
+        retry_after: int = 5,
     ) -> None:
         self.app = app
         self.verifier = verifier
@@ -195,6 +196,7 @@ class Authenticate:
         self.limiter = limiter
         self.failures = failures
         self.max_token_bytes = max_token_bytes
+        self.retry_after = retry_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
@@ -245,6 +247,21 @@ class Authenticate:
             return await viewer_for(claims, db)
         except AuthError as error:
             await self._unauthorized(send, address, f"{claims.subject}: {error}")
+            return None
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            # The same answer as a GraphQL request that finds the database down.
+            log.warning("database unavailable while looking up %s: %r", claims.subject, error)
+            await send_error(
+                send,
+                503,
+                "The database is unavailable or overloaded right now; nothing was changed. "
+                f"Retry in {self.retry_after} s (Retry-After).",
+                "DATABASE_UNAVAILABLE",
+                headers={"retry-after": str(self.retry_after)},
+                retryAfter=self.retry_after,
+            )
             return None
 
     async def _over_limit(self, scope: Scope, send: Send, bucket: str) -> bool:
