@@ -34,6 +34,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    case,
     cast,
     false,
     func,
@@ -51,6 +52,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
+from db.models import ExchangeRate as ExchangeRateModel
 from db.pagination import Listing
 from db.scope import Scope
 
@@ -215,11 +217,15 @@ class Planner:
                 nodes,
                 parent=(decl.parent_col, row),
             )
+        if isinstance(decl, declared.Count):
+            stmt = decl.listing.build(self.scope, None).where(decl.parent_col == row.c.id)
+            counted = stmt.correlate(row).subquery()
+            return select(func.count()).select_from(counted).scalar_subquery()
         if isinstance(decl, declared.ChildList):
             target = declared.node_class(field)
             return self.child_list(target, decl, row, nodes, _unwrap(gql_field.type))
         if field.base_resolver is not None:
-            return self.computed(cls, python_name, row, nodes, _unwrap(gql_field.type))
+            return self.computed(cls, gql_type, python_name, row, nodes)
         if python_name in cls.money:
             column = self.column(cls, row, python_name, field)
             return self.money(column, row.c[cls.money[python_name]], nodes)
@@ -255,14 +261,23 @@ class Planner:
     def computed(
         self,
         cls: type[RowNode],
+        gql_type: GraphQLObjectType,
         python_name: str,
         row: Any,
         nodes: Sequence[FieldNode],
-        gql_type: Any,
     ) -> ColumnElement[Any]:
-        # A method the SQL knows: the currency a row's amounts are kept in.
+        """The methods whose SQL the planner knows; any other one is computed in Python."""
         if python_name == "currency" and "currency_code" in row.c:
             return self.currency(row.c.currency_code, nodes)
+        if cls.__name__ == "Loan" and python_name in ("days_past_due", "at_risk"):
+            args = self.arguments(gql_type, nodes[0])
+            today = dt.date.today()
+            day = args.get("as_of") or today
+            if day < today:  # a past day reads the ledger as it stood: the resolver path's
+                raise Unplannable("days past due on a past day")
+            late = (row.c.status == "ACTIVE") & (row.c.oldest_unpaid_due_on < day)
+            days = case((late, literal(day) - row.c.oldest_unpaid_due_on), else_=literal(0))
+            return days if python_name == "days_past_due" else days > args.get("days", 30)
         raise Unplannable(f"{cls.__name__}.{python_name} is computed in Python")
 
     def currency(self, code: ColumnElement[Any], nodes: Sequence[FieldNode]) -> ColumnElement[Any]:
@@ -297,10 +312,63 @@ class Planner:
                 pairs.append((key, sql.money_amount(amount, code)))
             elif name == "currency":
                 pairs.append((key, self.currency(code, field_nodes)))
+            elif name == "inEur":
+                pairs.append((key, self.in_eur(gql_type, amount, code, field_nodes)))
             else:
                 raise Unplannable(f"Money.{name}")
         # A null amount (a personal or missing value) is a null Money, as on the resolver path.
         return _when(amount.is_not(None), _pairs(pairs))
+
+    def in_eur(
+        self,
+        money_type: GraphQLObjectType,
+        amount: ColumnElement[Any],
+        code: ColumnElement[Any],
+        nodes: Sequence[FieldNode],
+    ) -> ColumnElement[Any]:
+        """Money.in_eur: the rate of the month of `on` or the latest before it; EUR as is."""
+        args = self.arguments(money_type, nodes[0])
+        kind = args.get("rate_kind")
+        month = (args.get("on") or dt.date.today()).replace(day=1)
+        closing = kind is None or kind.value == "CLOSING"
+        rates = ExchangeRateModel.__table__
+        rate_col = rates.c.closing_rate if closing else rates.c.average_rate
+        code = sql.trimmed(code)
+        found = (
+            select(rate_col.label("rate"), rates.c.month)
+            .where(func.btrim(cast(rates.c.currency_code, Text)) == code, rates.c.month <= month)
+            .order_by(rates.c.month.desc())
+            .limit(1)
+            .subquery()
+        )
+        converted_type = self.gql.get_type("ConvertedMoney")
+        assert isinstance(converted_type, GraphQLObjectType)
+        kind_name = "CLOSING" if closing else "AVERAGE"
+
+        def converted(eur: ColumnElement[Any], rate: ColumnElement[Any], on: Any) -> Any:
+            pairs: list[tuple[str, Any]] = []
+            for key, field_nodes in self.collect(self._merged(nodes), converted_type).items():
+                name = field_nodes[0].name.value
+                if name == "__typename":
+                    pairs.append((key, literal("ConvertedMoney", Text)))
+                elif name == "money":
+                    pairs.append((key, self.money(eur, literal("EUR", Text), field_nodes)))
+                elif name == "rate":
+                    pairs.append((key, rate))
+                elif name == "rateKind":
+                    pairs.append((key, literal(kind_name, Text)))
+                else:  # rateMonth
+                    pairs.append((key, on))
+            return _pairs(pairs)
+
+        # to_eur: amount / rate, rounded half up to the cent (PostgreSQL rounds half away
+        # from zero; amounts are positive).
+        foreign = converted(
+            func.round(amount / found.c.rate, 2), sql.plain_decimal(found.c.rate), found.c.month
+        )
+        in_rate = select(foreign).select_from(found).scalar_subquery()
+        own = converted(func.round(amount, 2), literal("1", Text), literal(month))
+        return case((code == "EUR", own), else_=in_rate)
 
     # --- relations --------------------------------------------------------------------------
 

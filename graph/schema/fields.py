@@ -53,18 +53,26 @@ class ChildList:
 
 
 @dataclass(frozen=True, slots=True)
+class Count:
+    """How many rows of `listing` have `parent_col` equal to this row's id."""
+
+    listing: Listing[Any]
+    parent_col: ColumnElement[uuid.UUID]
+
+
+@dataclass(frozen=True, slots=True)
 class Roots:
     """A top-level connection of the node type's listing in the viewer's scope."""
 
     filter: Any
 
 
-Declaration = Parent | Children | ChildList | Roots
+Declaration = Parent | Children | ChildList | Count | Roots
 
 
 def declaration(field: StrawberryField) -> Declaration | None:
     found = field.metadata.get(DECLARATION) if field.metadata else None
-    return found if isinstance(found, Parent | Children | ChildList | Roots) else None
+    return found if isinstance(found, Parent | Children | ChildList | Count | Roots) else None
 
 
 def _unwrap(field_type: Any) -> Any:
@@ -200,6 +208,18 @@ def child_list(
         return [cls.from_row(row) for row in rows]
 
     return _declared(list[of], description, declared, resolve)
+
+
+def count_of(
+    listing: Listing[Any], parent_col: ColumnElement[uuid.UUID], *, description: str
+) -> Any:
+    """The number of rows under this one (a group's members, a session's attendees)."""
+
+    async def resolve(root: Any, info: Info) -> int:
+        counts = info.context.loaders.counts(listing, parent_col)
+        return await counts.load(CountKey(root.id, None))
+
+    return _declared(int, description, Count(listing, parent_col), resolve)
 
 
 def root_connection(of: Any, *, description: str, filter: Any = None) -> Any:

@@ -17,7 +17,7 @@ from db.pagination import Listing
 from ..context import Info
 from ..dataloaders.base import CountKey
 from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
-from .fields import child_list, children, parent, root_connection
+from .fields import child_list, children, count_of, parent, root_connection
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .privacy import personal
 from .relay import RowNode, as_tuple, node_keys
@@ -173,10 +173,9 @@ class Group(RowNode):
         description="Its current members (open memberships).",
     )
 
-    @strawberry.field(description="How many members it has now.")
-    async def member_count(self, info: Info) -> int:
-        counts = info.context.loaders.counts(db_groups.GROUP_MEMBERS, _memberships.group_id)
-        return await counts.load(CountKey(self.id, None))
+    member_count = count_of(
+        db_groups.GROUP_MEMBERS, _memberships.group_id, description="How many members it has now."
+    )
 
     memberships = children(
         "GroupMembership",
@@ -306,10 +305,9 @@ class TrainingSession(RowNode):
         description="The members who attended.",
     )
 
-    @strawberry.field(description="How many members attended.")
-    async def attendee_count(self, info: Info) -> int:
-        counts = info.context.loaders.counts(db_groups.ATTENDEES, _attendances.session_id)
-        return await counts.load(CountKey(self.id, None))
+    attendee_count = count_of(
+        db_groups.ATTENDEES, _attendances.session_id, description="How many members attended."
+    )
 
 
 @strawberry.type

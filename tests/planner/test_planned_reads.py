@@ -190,3 +190,48 @@ async def test_pages_forward_and_backward_as_the_resolvers_do(
             PAGES, {"first": 2, "after": loans["edges"][0]["cursor"]}, programmes=code
         )
         assert after["data"]["loans"]["edges"][0]["node"]["id"] == loans["edges"][1]["node"]["id"]
+
+
+DASHBOARD_LIST = """
+query ($code: String!) {
+  programme(code: $code) {
+    groups(first: 5) {
+      nodes {
+        memberCount
+        loans(first: 5) {
+          nodes {
+            daysPastDue
+            atRisk(days: 0)
+            principal {
+              inEur(on: "2024-06-15") { money { amount currency { code } } rate rateKind rateMonth }
+              average: inEur(on: "2024-06-15", rateKind: AVERAGE) { money { amount } rate }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_counts_lateness_today_and_euros_are_planned_too(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    given = await portfolio(db, 2)
+    async with db.transaction() as s:
+        await f.rate(s, "XOF", date(2024, 6, 1), Decimal("655.957"), Decimal("656.5"))
+
+    with api.count_statements() as sql:
+        body = await gql(DASHBOARD_LIST, {"code": given["programme"]["code"]})
+
+    assert "errors" not in body
+    group = body["data"]["programme"]["groups"]["nodes"][0]
+    assert group["memberCount"] == 2
+    principal = group["loans"]["nodes"][0]["principal"]
+    assert principal["inEur"]["rate"] == "655.957"
+    assert principal["inEur"]["rateKind"] == "CLOSING"
+    assert principal["inEur"]["rateMonth"] == "2024-06-01"
+    assert principal["inEur"]["money"]["currency"] == {"code": "EUR"}
+    assert principal["average"]["rate"] == "656.5"
+    assert sql.count == 1
