@@ -229,3 +229,12 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={StarletteHTTPException: http_error},
         lifespan=lifespan,
     )
+
+
+def from_environment() -> Starlette:
+    """The app of one `edm-graph serve --workers N` process: settings from the environment."""
+    from .observability.logging import configure
+
+    settings = Settings()
+    configure(settings)
+    return create_app(settings)

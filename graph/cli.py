@@ -8,6 +8,7 @@ database name).
 import asyncio
 import errno
 import logging
+import os
 import re
 import signal
 import socket
@@ -175,7 +176,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Processes serving requests (default: 1 in development, the CPU count in production).",
+)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate, load the demo data into an empty database, and serve GraphQL at /graphql."""
     import uvicorn
 
@@ -200,11 +207,31 @@ def serve(host: str | None, port: int | None) -> None:
             asyncio.run(
                 seed_database(url, settings, size=demo, as_of=date.today(), only_if_empty=True)
             )
-        app = create_app(settings.model_copy(update={"database_url": url}))
         bind_host, bind_port = host or settings.host, port or settings.port
-        click.echo(f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode})", err=True)
+        processes = workers or (os.cpu_count() or 1 if settings.production else 1)
+        click.echo(
+            f"GraphQL at http://{bind_host}:{bind_port}/graphql ({settings.mode}, "
+            f"{processes} worker{'s' if processes > 1 else ''})",
+            err=True,
+        )
         # Uvicorn's loggers go through ours (log_config=None); our access log has the
         # request id, operation and viewer, so uvicorn's is off.
+        options: dict[str, Any] = {
+            "host": bind_host,
+            "port": bind_port,
+            "log_level": settings.log_level,
+            "log_config": None,
+            "access_log": False,
+            **server_limits(settings),
+            # In-flight requests get this long after SIGTERM; then the rest are cut.
+            "timeout_graceful_shutdown": int(settings.shutdown_timeout),
+        }
+        if processes > 1:
+            # Each worker builds its app from the environment, with this database.
+            os.environ["DATABASE_URL"] = url
+            uvicorn.run("graph.app:from_environment", factory=True, workers=processes, **options)
+            return
+        app = create_app(settings.model_copy(update={"database_url": url}))
         config = uvicorn.Config(
             app,
             host=bind_host,

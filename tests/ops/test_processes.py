@@ -244,9 +244,13 @@ def test_token_signs_with_the_servers_dev_secret_whatever_the_directory() -> Non
         shutil.rmtree(ROOT / data_dir, ignore_errors=True)
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+def start_server(env: dict[str, str], port: int, *args: str) -> subprocess.Popen[str]:
     server = subprocess.Popen(
-        [EDM_GRAPH, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [EDM_GRAPH, "serve", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while True:
@@ -322,3 +326,36 @@ def test_sigterm_lets_in_flight_requests_finish_within_the_shutdown_timeout(
     else:
         assert answers != [200]  # cut at the timeout, not waited for
         assert 2.5 < took < 6, took
+
+
+def test_two_workers_serve_the_same_graph_and_stop_on_sigterm(cluster: Cluster) -> None:
+    url = new_database(cluster)
+    port = free_port()
+    env = clean_env(DATABASE_URL=url, EDM_PORT=str(port), EDM_DEMO_DATA="false")
+    server = start_server(env, port, "--workers", "2")
+    try:
+        time.sleep(1)  # the supervisor has started its workers once /ready answers
+        workers = [p.pid for p in psutil.Process(server.pid).children(recursive=True)]
+        answers = [
+            httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": "{ programmes { totalCount } }"},
+                timeout=10,
+            ).json()
+            for _ in range(4)
+        ]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+    assert answers == [{"data": {"programmes": {"totalCount": 0}}}] * 4
+    assert len(workers) >= 2
+    assert code == 0
+    _, alive = psutil.wait_procs([p for p in map(_process, workers) if p], timeout=10)
+    assert alive == []
+
+
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
