@@ -201,6 +201,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.settings = settings
         app.state.db = Database(create_engine(url, pool_size=settings.pool_size, timeouts=timeouts))
         app.state.planner_differences = []
+        app.state.planner_checked = 0
         metrics.watch(app.state.db.engine)
         tune_garbage_collector()
         # A programme published from here tells head office how fresh its copy is.

@@ -159,6 +159,7 @@ class PlannedReads(SchemaExtension):
                 resolved = await resolved
         finally:
             CHECKING.reset(token)
+        context.request.app.state.planner_checked += 1
         expected = orjson.loads(
             orjson.dumps({"data": resolved.data, "errors": bool(resolved.errors)})
         )

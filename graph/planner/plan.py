@@ -49,6 +49,7 @@ from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.base import StrawberryList
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
@@ -254,6 +255,11 @@ class Planner:
             python_type, StrawberryEnumDefinition
         ):
             return column  # enum values are their names
+        if isinstance(python_type, StrawberryList) and (
+            isinstance(python_type.of_type, StrawberryEnumDefinition)
+            or python_type.of_type in (str, int)
+        ):
+            return column  # an array column: a JSON array
         if getattr(python_type, "_scalar_definition", None) is not None or python_type is Any:
             return column  # JSON
         raise Unplannable(f"{cls.__name__}.{python_name}: {python_type!r}")
