@@ -7,7 +7,7 @@ The Relay arguments (`first/after/last/before`) and the filter are added here, o
 
 import inspect
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args, get_origin
 
@@ -17,12 +17,12 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
 
-from db.pagination import Listing
+from db.pagination import Listing, PageArgs
 from db.scope import Scope
 
 from ..context import Info
 from ..dataloaders.base import CountKey, PageKey
-from .relay import Connection, connection, page_args
+from .relay import Connection, RowNode, connection, page_args
 
 DECLARATION = "edm-declaration"
 
@@ -158,16 +158,13 @@ def _db_filter(filter: Any) -> Any:
     return filter.to_db() if filter is not None else None
 
 
-def children(
-    of: Any,
-    parent_col: ColumnElement[uuid.UUID],
-    *,
-    description: str,
-    filter: Any = None,
-    listing: Listing[Any] | None = None,
+PageLoad = Callable[[Any, Info, Any, PageArgs, type[RowNode]], Awaitable[Connection[Any]]]
+
+
+def _connection(
+    of: Any, description: str, declared: Declaration, filter: Any, load: PageLoad
 ) -> Any:
-    """A connection of the rows under this one, batched across every parent of a level."""
-    declared = Children(parent_col, listing, filter)
+    """A connection field: the filter (when given) and the Relay arguments, once for all."""
 
     async def resolve(
         root: Any,
@@ -179,17 +176,33 @@ def children(
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Any]:
-        cls = node_class(info._field)
+        args = page_args(info, first, after, last, before)
+        return await load(root, info, _db_filter(filter), args, node_class(info._field))
+
+    resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
+    return _declared(Connection[of], description, declared, resolve)
+
+
+def children(
+    of: Any,
+    parent_col: ColumnElement[uuid.UUID],
+    *,
+    description: str,
+    filter: Any = None,
+    listing: Listing[Any] | None = None,
+) -> Any:
+    """A connection of the rows under this one, batched across every parent of a level."""
+
+    async def load(
+        root: Any, info: Info, db_filter: Any, args: PageArgs, cls: type[RowNode]
+    ) -> Connection[Any]:
         rows_of = listing or cls.listing
         loaders = info.context.loaders
-        args = page_args(info, first, after, last, before)
-        db_filter = _db_filter(filter)
         page = await loaders.pages(rows_of, parent_col).load(PageKey(root.id, db_filter, args))
         counts = loaders.counts(rows_of, parent_col)
         return connection(page, cls.from_row, lambda: counts.load(CountKey(root.id, db_filter)))
 
-    resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
-    return _declared(Connection[of], description, declared, resolve)
+    return _connection(of, description, Children(parent_col, listing, filter), filter, load)
 
 
 def child_list(
@@ -225,23 +238,12 @@ def count_of(
 def root_connection(of: Any, *, description: str, filter: Any = None) -> Any:
     """A top-level list of a node type, in the viewer's scope, filtered and paged."""
 
-    async def resolve(
-        root: Any,
-        *,
-        info: Info,
-        filter: Any = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+    async def load(
+        root: Any, info: Info, db_filter: Any, args: PageArgs, cls: type[RowNode]
     ) -> Connection[Any]:
-        cls = node_class(info._field)
-        return await listing_connection(
-            info, cls.listing, _db_filter(filter), cls.from_row, first, after, last, before
-        )
+        return await listing_connection(info, cls.listing, db_filter, cls.from_row, args)
 
-    resolve.__signature__ = inspect.Signature(_params(filter))  # type: ignore[attr-defined]
-    return _declared(Connection[of], description, Roots(filter), resolve)
+    return _connection(of, description, Roots(filter), filter, load)
 
 
 async def listing_connection(
@@ -249,15 +251,11 @@ async def listing_connection(
     listing: Listing[Any],
     filter: Any,
     to_node: Callable[[Mapping[Any, Any]], Any],
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
+    args: PageArgs,
     *,
     scope: Scope | None = None,
 ) -> Connection[Any]:
     """One statement for the page, one more only if totalCount is asked."""
-    args = page_args(info, first, after, last, before)
     ctx = info.context
     visible = ctx.viewer.scope if scope is None else scope
     async with ctx.db.read() as session:

@@ -28,7 +28,7 @@ from .enums import (
 from .fields import child_list, children, listing_connection, parent, root_connection
 from .money import Money
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
-from .relay import Connection, RowNode, as_tuple, connection, node_keys
+from .relay import Connection, RowNode, as_tuple, connection, node_keys, page_args
 
 if TYPE_CHECKING:
     from .groups import DateRange
@@ -475,9 +475,8 @@ class MissionQuery:
         before: str | None = None,
     ) -> Connection[Expert]:
         f = db_missions.ExpertFilter(domains=tuple(domains)) if domains is not None else None
-        return await listing_connection(
-            info, db_missions.EXPERTS, f, Expert.from_row, first, after, last, before
-        )
+        args = page_args(info, first, after, last, before)
+        return await listing_connection(info, db_missions.EXPERTS, f, Expert.from_row, args)
 
     missions = root_connection(
         Mission,

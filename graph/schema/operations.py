@@ -16,7 +16,7 @@ from domain.enums import Role
 from ..context import Info
 from ..errors import InvalidArgument
 from .fields import listing_connection, parent
-from .relay import Connection, RowNode, as_tuple, parse_node_id
+from .relay import Connection, RowNode, as_tuple, page_args, parse_node_id
 
 if TYPE_CHECKING:
     from .network import Programme
@@ -99,14 +99,7 @@ class OperationsQuery:
         # Only head office reads the trail; an empty scope gives anyone else an empty list.
         visible = scope if scope.role is Role.HEAD_OFFICE else Scope(frozenset(), role=scope.role)
         db_filter = filter.to_db() if filter else None
+        args = page_args(info, first, after, last, before)
         return await listing_connection(
-            info,
-            AuditEntry.listing,
-            db_filter,
-            AuditEntry.from_row,
-            first,
-            after,
-            last,
-            before,
-            scope=visible,
+            info, AuditEntry.listing, db_filter, AuditEntry.from_row, args, scope=visible
         )
