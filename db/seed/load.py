@@ -6,8 +6,10 @@ many times cheaper than updating it row by row, and a foreign key is checked by 
 instead of one lookup per row: the load drops them and builds them again, in its transaction.
 """
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from types import NoneType, UnionType
 from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
 
@@ -29,15 +31,27 @@ def _field(index: int, hint: Any) -> str:
         text = f"e({value})"
     elif base is bool:
         text = f"('t' if {value} else 'f')"
+    elif base is date or (base is uuid.UUID and index > 0):
+        # Values that repeat (a row's parent ids, days): formatted once per batch. Not
+        # decimals: 0 and 0.00 are equal keys but different texts.
+        text = f"t[{value}]"
     else:
-        # uuid, int, date, datetime, Decimal and StrEnum all format as PostgreSQL reads them.
+        # uuid, int, datetime, Decimal and StrEnum all format as PostgreSQL reads them.
         text = value
     if NoneType in args:
         text = f"(N if {value} is None else {text})"
     return "{" + text + "}"
 
 
-def line_encoder(row_type: type) -> Callable[[Sequence[Any]], str]:
+class _Texts(dict[Any, str]):
+    """Values' COPY text, each formatted the first time it is asked for."""
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = str(value)
+        return text
+
+
+def line_encoder(row_type: type, texts: _Texts) -> Callable[[Sequence[Any]], str]:
     """A function writing one row of this NamedTuple type as a COPY text line.
 
     Compiled once per type from its annotations: one f-string per row, no per-field calls.
@@ -47,22 +61,16 @@ def line_encoder(row_type: type) -> Callable[[Sequence[Any]], str]:
     pieces = "\\t".join(_field(i, hints[name]) for i, name in enumerate(names))
     source = f'lambda r: f"{pieces}\\n"'
     encode: Callable[[Sequence[Any]], str] = eval(  # built from our own annotations, not input
-        source, {"e": _escape, "N": NULL}
+        source, {"e": _escape, "N": NULL, "t": texts}
     )
     return encode
 
 
-_ENCODERS: dict[type, Callable[[Sequence[Any]], str]] = {}
-
-
-def encode_rows(rows: Sequence[Any]) -> bytes:
+def encode_rows(rows: Sequence[Any], texts: _Texts | None = None) -> bytes:
     """Rows of one NamedTuple type as COPY text."""
     if not rows:
         return b""
-    row_type = type(rows[0])
-    encode = _ENCODERS.get(row_type)
-    if encode is None:
-        encode = _ENCODERS[row_type] = line_encoder(row_type)
+    encode = line_encoder(type(rows[0]), _Texts() if texts is None else texts)
     return "".join(map(encode, rows)).encode()
 
 
@@ -77,8 +85,9 @@ class Chunk:
 
 
 def encode_batch(tables: Sequence[tuple[str, Sequence[Any]]]) -> list[Chunk]:
+    texts = _Texts()  # one batch's: memory stays bounded
     return [
-        Chunk(table, tuple(type(rows[0])._fields), encode_rows(rows), len(rows))
+        Chunk(table, tuple(type(rows[0])._fields), encode_rows(rows, texts), len(rows))
         for table, rows in tables
         if rows
     ]
