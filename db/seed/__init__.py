@@ -202,4 +202,4 @@ async def _columns(raw: Connection, table: str) -> list[str]:
     return [r["name"] for r in rows]
 
 
-__all__ = ["Progress", "SeedSize", "is_seeded", "seed"]
+__all__ = ["RUNNING_TOTALS", "Progress", "SeedSize", "is_seeded", "seed"]
