@@ -152,6 +152,9 @@ async def _load(
         # One transaction, committed once: nothing to wait for until then.
         await raw.execute("SET LOCAL synchronous_commit = off")
         await raw.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # The running-total triggers then see all the staged rows at once: their
+        # `NOT IN (transition table)` must be a hashed subplan, or it is quadratic.
+        await raw.execute("SET LOCAL work_mem = '256MB'")
         rebuild = await set_aside(raw, SEEDED_TABLES)
         for table in QUIET_TABLES:
             await raw.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
