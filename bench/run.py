@@ -279,7 +279,7 @@ async def raw_sql(url: str, statements: list[Captured], seconds: float) -> tuple
         await asyncpg.connect(
             user=u.username,
             password=u.password,
-            host=u.host,
+            host=u.host or u.query.get("host"),
             port=u.port,
             database=u.database,
             server_settings={"jit": "off"},

@@ -63,13 +63,26 @@ def allocate(
         left -= interest
         principal = min(left, inst.principal_due - inst.principal_paid)
         left -= principal
-        new = replace(
-            inst,
-            interest_paid=inst.interest_paid + interest,
-            principal_paid=inst.principal_paid + principal,
+        # Built directly, not with dataclasses.replace: seeding allocates millions of these.
+        new = InstallmentState(
+            inst.number,
+            inst.due_on,
+            inst.principal_due,
+            inst.interest_due,
+            inst.principal_paid + principal,
+            inst.interest_paid + interest,
+            inst.paid_on,
         )
         if new.settled:
-            new = replace(new, paid_on=paid_on)
+            new = InstallmentState(
+                new.number,
+                new.due_on,
+                new.principal_due,
+                new.interest_due,
+                new.principal_paid,
+                new.interest_paid,
+                paid_on,
+            )
         allocations.append(Allocation(inst.number, interest, principal))
         updated.append(new)
     return allocations, updated

@@ -65,6 +65,25 @@ ZERO = Decimal(0)
 CONTINUES = {Conduct.ON_TIME: 1.0, Conduct.LATE: 0.7, Conduct.DEFAULTS: 0.3}
 
 
+def unique_name(base: str, taken: set[str]) -> str:
+    """The base, or the base numbered from 2, whichever is not taken yet; now taken."""
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} {number}"
+    taken.add(name)
+    return name
+
+
+def renamed(
+    groups: list[GroupRow], bases: list[str], naming: list[int], taken: set[str]
+) -> list[GroupRow]:
+    """A branch's group rows with the names they get after the programme's earlier branches
+    took theirs (`taken`), as if the branches had been generated one after another."""
+    names = [unique_name(base, taken) for base in bases]
+    return [row._replace(name=names[k]) for row, k in zip(groups, naming, strict=True)]
+
+
 @dataclass(slots=True, eq=False)
 class Group:
     id: uuid.UUID
@@ -76,6 +95,7 @@ class Group:
     size: int
     dissolves_on: date | None  # the group breaks up then (None: not before as_of)
     facilitator_id: uuid.UUID = uuid.UUID(int=0)  # set once facilitators are assigned
+    naming: int = 0  # index of its name's base in Branch.bases (creation order)
     trained_on: date | None = None  # the last initial session, once held
     memberships: list["Membership"] = field(default_factory=list)
 
@@ -188,6 +208,11 @@ class Branch:
         self.rng = rng
         self.as_of = as_of
         self.group_names = group_names  # shared by the programme's branches: names are unique
+        # Each group's name before numbering, in creation order, and for each group row the
+        # index of its base: a branch generated apart (with its own name set) is renamed
+        # against its programme's names afterwards, to the names generated in sequence.
+        self.bases: list[str] = []
+        self.group_naming: list[int] = []
         self.stamp = Stamper(rng)
         self.batch = Batch()
         self.activities = Weighted(self.spec.activities)
@@ -237,6 +262,7 @@ class Branch:
                     formed_on,
                     size,
                     dissolves_on if dissolves_on <= self.as_of else None,
+                    naming=len(self.bases) - 1,
                 )
             )
             left -= size
@@ -251,12 +277,8 @@ class Branch:
 
     def _group_name(self, place: Place) -> str:
         base = f"{self.rng.choice(self.spec.group_words)} {place.name}"
-        name, number = base, 1
-        while name in self.group_names:
-            number += 1
-            name = f"{base} {number}"
-        self.group_names.add(name)
-        return name
+        self.bases.append(base)
+        return unique_name(base, self.group_names)
 
     def _assign_facilitators(self, groups: list[Group]) -> list[FacilitatorRow]:
         """Hire as the branch grows (about one facilitator per 150 members); a new group goes
@@ -750,6 +772,7 @@ class Branch:
                 status = GroupStatus.ACTIVE
             if closed_on is None:
                 open_facilitators.add(group.facilitator_id)
+            self.group_naming.append(group.naming)
             self.batch.groups.append(
                 GroupRow(
                     group.id,
