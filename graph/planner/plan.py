@@ -36,16 +36,15 @@ from sqlalchemy import (
     Text,
     case,
     cast,
-    false,
     func,
     literal,
     literal_column,
     null,
     select,
-    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+from sqlalchemy.sql.elements import False_, True_
 from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -592,11 +591,10 @@ class Planner:
 
 
 def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
-    from sqlalchemy import case
-
-    if condition is true() or str(condition) == "true":
+    """`value` where `condition` holds, else null; a constant condition needs no CASE."""
+    if isinstance(condition, True_):
         return value
-    if condition is false() or str(condition) == "false":
+    if isinstance(condition, False_):
         return null()
     return case((condition, value), else_=null())
 
