@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -201,30 +201,12 @@ def canonical_lookup(server: str, data: dict[str, Any]) -> Any:
     }
 
 
-def canonical_nested(server: str, data: dict[str, Any]) -> Any:
-    if server == "edm":
-        groups = data["groups"]
-        return {
-            "totalCount": groups["totalCount"],
-            "groups": [
-                {
-                    "name": g["name"],
-                    "meetingPlace": g["meetingPlace"],
-                    "status": g["status"],
-                    "members": [
-                        {
-                            "gender": m["gender"],
-                            "activity": m["activity"],
-                            "joinedOn": m["joinedOn"],
-                            "loans": [edm_loan(x) for x in m["loans"]["nodes"]],
-                        }
-                        for m in g["members"]["nodes"]
-                    ],
-                }
-                for g in groups["nodes"]
-            ],
-        }
-    groups = data["allGroups"]
+def _nested(
+    groups: dict[str, Any],
+    members_of: Callable[[dict[str, Any]], Iterable[dict[str, Any]]],
+    loans_of: Callable[[dict[str, Any]], Iterable[Any]],
+) -> Any:
+    """The natural fields of the nested list, whichever server's names reach them."""
     return {
         "totalCount": groups["totalCount"],
         "groups": [
@@ -237,17 +219,31 @@ def canonical_nested(server: str, data: dict[str, Any]) -> Any:
                         "gender": m["gender"],
                         "activity": m["activity"],
                         "joinedOn": m["joinedOn"],
-                        "loans": [pg_loan(x) for x in m["loansByMemberIdAndProgrammeId"]["nodes"]],
+                        "loans": list(loans_of(m)),
                     }
-                    for m in (
-                        ms["memberByMemberIdAndProgrammeId"]
-                        for ms in g["groupMembershipsByGroupIdAndProgrammeId"]["nodes"]
-                    )
+                    for m in members_of(g)
                 ],
             }
             for g in groups["nodes"]
         ],
     }
+
+
+def canonical_nested(server: str, data: dict[str, Any]) -> Any:
+    if server == "edm":
+        return _nested(
+            data["groups"],
+            lambda g: g["members"]["nodes"],
+            lambda m: (edm_loan(x) for x in m["loans"]["nodes"]),
+        )
+    return _nested(
+        data["allGroups"],
+        lambda g: (
+            ms["memberByMemberIdAndProgrammeId"]
+            for ms in g["groupMembershipsByGroupIdAndProgrammeId"]["nodes"]
+        ),
+        lambda m: (pg_loan(x) for x in m["loansByMemberIdAndProgrammeId"]["nodes"]),
+    )
 
 
 def canonical_list(server: str, data: dict[str, Any]) -> Any:

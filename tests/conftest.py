@@ -55,30 +55,32 @@ def server_url() -> Iterator[str]:
     del server
 
 
+async def admin_execute(server_url: str, sql: str) -> None:
+    """Run one statement on the server's own database (CREATE / DROP DATABASE)."""
+    admin = make_url(server_url)
+    conn = await asyncpg.connect(
+        user=admin.username,
+        password=admin.password,
+        host=admin.host or admin.query.get("host"),
+        port=admin.port,
+        database=admin.database,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
     """A new database, migrated to head, dropped after the session."""
     name = f"edm_test_{secrets.token_hex(4)}"
     admin = make_url(server_url)
-
-    async def admin_execute(sql: str) -> None:
-        conn = await asyncpg.connect(
-            user=admin.username,
-            password=admin.password,
-            host=admin.host or admin.query.get("host"),
-            port=admin.port,
-            database=admin.database,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin_execute(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_execute(server_url, f'CREATE DATABASE "{name}"'))
     url = admin.set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
     yield url
-    asyncio.run(admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 @dataclass

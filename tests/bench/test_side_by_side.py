@@ -5,7 +5,6 @@ import secrets
 from collections.abc import AsyncIterator
 from datetime import date
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -13,6 +12,7 @@ from bench.side_by_side import parser, run
 from db.engine import create_engine
 from db.migrate import upgrade_async
 from db.seed import SeedSize, seed
+from tests.conftest import admin_execute
 
 
 @pytest.fixture(scope="module")
@@ -20,20 +20,7 @@ async def seeded_url(server_url: str) -> AsyncIterator[str]:
     admin = make_url(server_url)
     name = f"bench_smoke_{secrets.token_hex(4)}"
 
-    async def run_sql(sql: str) -> None:
-        conn = await asyncpg.connect(
-            user=admin.username,
-            password=admin.password,
-            host=admin.host or admin.query.get("host"),
-            port=admin.port,
-            database=admin.database,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    await run_sql(f'CREATE DATABASE "{name}"')
+    await admin_execute(server_url, f'CREATE DATABASE "{name}"')
     url = admin.set(database=name).render_as_string(hide_password=False)
     try:
         await upgrade_async(url)
@@ -44,7 +31,7 @@ async def seeded_url(server_url: str) -> AsyncIterator[str]:
             await engine.dispose()
         yield url
     finally:
-        await run_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 async def test_both_servers_return_the_same_data(seeded_url: str) -> None:
