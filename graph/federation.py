@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 import strawberry
-from graphql import FieldNode, GraphQLError, GraphQLUnionType, ValidationRule
+from graphql import FieldNode, GraphQLError, GraphQLObjectType, GraphQLUnionType, ValidationRule
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import FederationDirective
+from strawberry.printer import print_schema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from .schema.entities import InvalidReference, resolve_reference
@@ -36,6 +37,16 @@ class Subgraph(EdgeSchema, strawberry.federation.Schema):
         self.entity_types: Mapping[str, type] = {
             t.name: t.extensions[BACKREF].origin for t in union.types
         }
+        # The SDL never changes once built: printed on the first `_service`, not on each.
+        service = self._schema.get_type("_Service")
+        assert isinstance(service, GraphQLObjectType)
+        service.fields["sdl"].resolve = lambda *_: self._sdl()
+        self._printed: str | None = None
+
+    def _sdl(self) -> str:
+        if self._printed is None:
+            self._printed = print_schema(self)
+        return self._printed
 
     def entities_resolver(
         self, info: strawberry.Info, representations: list[FederationAny]
