@@ -114,7 +114,7 @@ async def _database(server_url: str) -> str:
     return url
 
 
-def _edm_graph(url: str, port: int) -> "subprocess.Popen[str]":
+def _edm_graph(url: str, port: int, log: Path) -> "subprocess.Popen[str]":
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDM_")}
     env.update(
         DATABASE_URL=url,
@@ -125,15 +125,19 @@ def _edm_graph(url: str, port: int) -> "subprocess.Popen[str]":
         EDM_JWT_SECRET=TEST_SECRET,
         EDM_LOG_LEVEL="warning",
     )
-    return subprocess.Popen(
-        [EDM_GRAPH, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # Its output to a file: a pipe nobody reads would stall the server once full.
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [EDM_GRAPH, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+        )
 
 
-def _wait_ready(base_url: str, process: "subprocess.Popen[str]", seconds: float = 60) -> None:
+def _wait_ready(
+    base_url: str, process: "subprocess.Popen[str]", log: Path, seconds: float = 60
+) -> None:
     deadline = time.monotonic() + seconds
     while True:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "edm-graph did not become ready"
         try:
             if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
@@ -158,11 +162,12 @@ def federation(node: str, server_url: str) -> Iterator[Federation]:
 
     try:
         port = free_port()
-        edm = _edm_graph(url, port)
+        log = work / "edm-graph.log"
+        edm = _edm_graph(url, port, log)
         processes.append(edm)
         funding = ready(start("funding.mjs", "0"))
         edm_url = f"http://127.0.0.1:{port}"
-        _wait_ready(edm_url, edm)
+        _wait_ready(edm_url, edm, log)
 
         # What a gateway's own composition reads: the subgraph's `_service { sdl }`.
         sdl = httpx.post(f"{edm_url}/graphql", json={"query": "{ _service { sdl } }"}).json()
