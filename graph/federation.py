@@ -3,14 +3,14 @@ adds `_service { sdl }` and `_entities(representations:)` to the Query root; the
 contract (schema.graphql) is the same types printed without them or the `@key` directives.
 
 `_service` hands out the whole schema, so it is introspection: refused where introspection is
-off (production's default), where a gateway composes from the exported
+off (production's default); a gateway there composes from the exported
 schema.federation.graphql instead. `_entities` is a read like `nodes(ids:)`: always served,
 counted by the cost limit per representation, its representations checked at the edge
 (graph/security/inputs.py)."""
 
 import copy
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 import strawberry
@@ -83,7 +83,7 @@ def without_federation(schema: strawberry.Schema) -> strawberry.Schema:
     return schema
 
 
-def contract_schema(build: Any) -> strawberry.Schema:
+def contract_schema(build: Callable[[], strawberry.Schema]) -> strawberry.Schema:
     """`build()` builds a plain (not federated) schema of the keyed types: strawberry warns
     that it holds federation directives, which without_federation then leaves out."""
     with warnings.catch_warnings():
