@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from . import faults, observability
 from .context import Context, Info
 from .errors import PublicError
+from .federation import NoServiceSdl, Subgraph, contract_schema
 from .planner import PlannedReads
 from .resolvers import groups, loans, missions, network, savings
 from .resolvers.indicators import IndicatorQuery
@@ -181,18 +182,21 @@ class Mutation:
     recommendation_status_update = missions.recommendation_status_update
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, *, federated: bool = True) -> strawberry.Schema:
+    """The served schema, a Federation subgraph (graph/federation.py); `federated=False`:
+    the same types in a plain schema, as the contract prints them."""
     # Factories: strawberry builds the extensions per request. The parse and validation
     # caches live at module level, keyed by the document and the rule classes, so the shape
     # rule is built once here.
     shape = shape_rule(settings.max_query_depth, settings.max_aliases)
+    rules: list[Any] = [shape] if settings.introspection_enabled else [shape, NoServiceSdl]
     extensions: list[Any] = []
     # First: an unknown document is refused before anything else runs.
     extensions.append(persisted.extension(settings))
     inputs = InputChecker(Bounds.of(settings))
     extensions += [
         lambda: CachedParse(settings.max_tokens),
-        lambda: AddValidationRules([shape]),
+        lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=1000),
         cost_limit(settings.max_query_cost, Weights.of(settings)),
         lambda: InputLimits(inputs),
@@ -206,15 +210,23 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     batching = settings.max_batch_operations
     config = StrawberryConfig(batching_config={"max_operations": batching} if batching else None)
     extensions = observability.schema_extensions(settings) + extensions
-    schema = EdgeSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    kind = Subgraph if federated else EdgeSchema
+    schema = kind(query=Query, mutation=Mutation, extensions=extensions, config=config)
     # With introspection off, "Did you mean …?" would name the hidden schema.
     schema.hide_suggestions = not settings.introspection_enabled
     return protect(schema)
 
 
 def export_sdl() -> str:
-    """The schema as integrators read it: development settings, everything visible."""
+    """The schema as integrators read it (schema.graphql): development settings, everything
+    visible, without Federation's additions."""
+    settings = Settings(mode=Mode.DEVELOPMENT)
+    return str(contract_schema(lambda: build_schema(settings, federated=False)).as_str()) + "\n"
+
+
+def export_federation_sdl() -> str:
+    """The subgraph's SDL, as `_service { sdl }` serves it (schema.federation.graphql)."""
     return str(build_schema(Settings(mode=Mode.DEVELOPMENT)).as_str()) + "\n"
 
 
-__all__: list[Any] = ["Query", "build_schema", "export_sdl"]
+__all__: list[Any] = ["Query", "build_schema", "export_federation_sdl", "export_sdl"]

@@ -349,16 +349,25 @@ def migrate_command() -> None:
 
 @main.command(name="export-schema")
 @click.argument("path", type=click.Path(path_type=Path), default=Path("schema.graphql"))
-def export_schema(path: Path) -> None:
-    """Write the GraphQL schema (SDL) to PATH, '-' for standard output."""
-    from .api import export_sdl
+@click.option(
+    "--federation",
+    is_flag=True,
+    help="Write only the Federation subgraph's SDL (what `_service { sdl }` serves) to PATH.",
+)
+def export_schema(path: Path, federation: bool) -> None:
+    """Write the GraphQL schema (SDL) to PATH, '-' for standard output, and the Federation
+    subgraph's SDL beside it (schema.graphql: schema.federation.graphql)."""
+    from .api import export_federation_sdl, export_sdl
 
-    sdl = export_sdl()
     if str(path) == "-":
-        sys.stdout.write(sdl)
-    else:
-        path.write_text(sdl)
-        click.echo(f"Wrote {path}", err=True)
+        sys.stdout.write(export_federation_sdl() if federation else export_sdl())
+        return
+    written = {path: export_federation_sdl()} if federation else {path: export_sdl()}
+    if not federation:
+        written[path.with_name(f"{path.stem}.federation{path.suffix}")] = export_federation_sdl()
+    for target, sdl in written.items():
+        target.write_text(sdl)
+        click.echo(f"Wrote {target}", err=True)
 
 
 _DURATION = re.compile(r"(\d+)([smhd]?)")

@@ -8,7 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from db import network, replication
 from db.engine import Database
-from db.pagination import Page
+from db.pagination import Page, PageArgs
 from db.scope import Scope
 
 from .base import CountKey, PageKey, all_by, counts_by, pages_by, rows_by_id
@@ -25,6 +25,8 @@ class NetworkLoaders:
     programmes_page: DataLoader[PageKey, Page]
     programmes_count: DataLoader[CountKey, int]
     data_as_of: DataLoader[uuid.UUID, datetime | None]
+    # Federation's `Programme @key(fields: "code")`: in the viewer's scope, like `programme`.
+    programme_by_code: DataLoader[str, RowMapping | None]
 
 
 def build(db: Database, scope: Scope) -> NetworkLoaders:
@@ -43,6 +45,13 @@ def build(db: Database, scope: Scope) -> NetworkLoaders:
             found = await replication.data_as_of(session, list(ids))
         return [found.get(i) for i in ids]
 
+    async def programmes_by_code(codes: Sequence[str]) -> list[RowMapping | None]:
+        only = network.ProgrammeFilter(codes=tuple(codes))
+        async with db.read() as session:
+            page = await network.PROGRAMMES.page(session, scope, only, PageArgs(len(codes)))
+        found = {row["code"]: row for row in page.rows}
+        return [found.get(code) for code in codes]
+
     return NetworkLoaders(
         programme_by_id=rows_by_id(db, scope, network.PROGRAMMES),
         partners_by_programme=all_by(db, scope, network.PARTNERS, network.partners.c.programme_id),
@@ -54,4 +63,5 @@ def build(db: Database, scope: Scope) -> NetworkLoaders:
         programmes_page=pages_by(db, scope, network.PROGRAMMES, network.programmes.c.network_id),
         programmes_count=counts_by(db, scope, network.PROGRAMMES, network.programmes.c.network_id),
         data_as_of=DataLoader(load_fn=heartbeats),
+        programme_by_code=DataLoader(load_fn=programmes_by_code),
     )

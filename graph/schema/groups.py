@@ -131,7 +131,9 @@ class TrainingSessionFilter:
         )
 
 
-@strawberry.type(description="Programme staff who meet groups, collect repayments and train.")
+@strawberry.federation.type(
+    keys=["id"], description="Programme staff who meet groups, collect repayments and train."
+)
 class Facilitator(RowNode):
     id: relay.NodeID[uuid.UUID]
     first_name: str = strawberry.field(description="First name.")
@@ -150,7 +152,9 @@ class Facilitator(RowNode):
     )
 
 
-@strawberry.type(description="A solidarity group of members who meet their facilitator.")
+@strawberry.federation.type(
+    keys=["id"], description="A solidarity group of members who meet their facilitator."
+)
 class Group(RowNode):
     id: relay.NodeID[uuid.UUID]
     name: str = strawberry.field(description="The group's name, unique in its programme.")
@@ -196,9 +200,10 @@ class Group(RowNode):
     )
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="A beneficiary, mostly a woman running an income-generating activity. "
-    "Names, phone and poverty likelihood are personal data."
+    "Names, phone and poverty likelihood are personal data.",
 )
 class Member(RowNode):
     id: relay.NodeID[uuid.UUID]
@@ -284,7 +289,9 @@ class GroupMembership:
     group = parent(Group, "group_id", description="The group.")
 
 
-@strawberry.type(description="A training session a facilitator held with a group.")
+@strawberry.federation.type(
+    keys=["id"], description="A training session a facilitator held with a group."
+)
 class TrainingSession(RowNode):
     id: relay.NodeID[uuid.UUID]
     held_on: date = strawberry.field(description="When it was held.")

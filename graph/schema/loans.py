@@ -87,7 +87,9 @@ class LoanProductCycle:
         )
 
 
-@strawberry.type(description="A kind of loan a programme offers: its terms and limits.")
+@strawberry.federation.type(
+    keys=["id"], description="A kind of loan a programme offers: its terms and limits."
+)
 class LoanProduct(RowNode):
     id: relay.NodeID[uuid.UUID]
     name: str = strawberry.field(description="The product's name, e.g. First loan.")
@@ -186,9 +188,10 @@ class Installment:
         return InstallmentStatus.DUE
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="A loan to a member: its terms, dates, repayment schedule, repayments and "
-    "the state they leave it in."
+    "the state they leave it in.",
 )
 class Loan(RowNode):
     id: relay.NodeID[uuid.UUID]
@@ -283,11 +286,12 @@ class Loan(RowNode):
     )
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="A ledger entry on a loan: a repayment, split between interest and principal "
     "as the ledger's date order makes it (a back-dated repayment or a reversal restates the "
     "split of the repayments after it), or the reversal of one (with the split of the "
-    "repayment it cancelled, then). Entries are never deleted; amounts and dates never change."
+    "repayment it cancelled, then). Entries are never deleted; amounts and dates never change.",
 )
 class Repayment(RowNode):
     id: relay.NodeID[uuid.UUID]

@@ -157,7 +157,9 @@ class RecommendationStatusChange:
         )
 
 
-@strawberry.type(description="A head-office technical expert who supports programmes.")
+@strawberry.federation.type(
+    keys=["id"], description="A head-office technical expert who supports programmes."
+)
 class Expert(RowNode):
     id: relay.NodeID[uuid.UUID]
     first_name: str = strawberry.field(description="First name.")
@@ -183,7 +185,9 @@ class Expert(RowNode):
     )
 
 
-@strawberry.type(description="A technical-support mission of head-office experts to a programme.")
+@strawberry.federation.type(
+    keys=["id"], description="A technical-support mission of head-office experts to a programme."
+)
 class Mission(RowNode):
     id: relay.NodeID[uuid.UUID]
     title: str = strawberry.field(description="What the mission is about.")
@@ -249,7 +253,9 @@ class Mission(RowNode):
         )
 
 
-@strawberry.type(description="A recommendation a mission left to the programme, and its follow-up.")
+@strawberry.federation.type(
+    keys=["id"], description="A recommendation a mission left to the programme, and its follow-up."
+)
 class Recommendation(RowNode):
     id: relay.NodeID[uuid.UUID]
     domain: ExpertiseDomain = strawberry.field(description="The domain it belongs to.")

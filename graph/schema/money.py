@@ -12,7 +12,7 @@ from ..context import Info
 from .enums import RateKind
 
 
-@strawberry.type(description="An ISO 4217 currency.")
+@strawberry.federation.type(keys=["code"], description="An ISO 4217 currency.")
 class Currency:
     code: str = strawberry.field(description="ISO 4217 code, e.g. XOF.")
     name: str = strawberry.field(description="English name.")

@@ -35,7 +35,9 @@ _missions = "graph.schema.missions"
 _partners = db_network.partners.c
 
 
-@strawberry.type(description="A country where the network runs a programme.")
+@strawberry.federation.type(
+    keys=["code"], description="A country where the network runs a programme."
+)
 class Country:
     code: str = strawberry.field(description="ISO 3166-1 alpha-2 code, e.g. SN.")
     name: str = strawberry.field(description="English name.")
@@ -69,7 +71,10 @@ class AutonomyMilestone:
         )
 
 
-@strawberry.type(description="One country operation of the network, e.g. FANSOTO in Senegal.")
+@strawberry.federation.type(
+    keys=["code", "id"],
+    description="One country operation of the network, e.g. FANSOTO in Senegal.",
+)
 class Programme(RowNode):
     id: relay.NodeID[uuid.UUID]
     code: str = strawberry.field(description="Short stable code, e.g. FANSOTO.")

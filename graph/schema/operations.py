@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 _network = "graph.schema.network"
 
 
-@strawberry.type(description="One write: who made it, when, through which idempotency key.")
+@strawberry.federation.type(
+    keys=["id"], description="One write: who made it, when, through which idempotency key."
+)
 class AuditEntry(RowNode):
     id: relay.NodeID[uuid.UUID]
     actor: str = strawberry.field(description="The credential's subject who wrote.")

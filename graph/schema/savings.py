@@ -26,7 +26,9 @@ _groups = "graph.schema.groups"
 _loans = "graph.schema.loans"
 
 
-@strawberry.type(description="A member's savings account, with its balance kept up to date.")
+@strawberry.federation.type(
+    keys=["id"], description="A member's savings account, with its balance kept up to date."
+)
 class SavingsAccount(RowNode):
     id: relay.NodeID[uuid.UUID]
     kind: SavingsKind = strawberry.field(description="Compulsory or voluntary savings.")
@@ -62,7 +64,7 @@ class SavingsAccount(RowNode):
     )
 
 
-@strawberry.type(description="A movement on a savings account.")
+@strawberry.federation.type(keys=["id"], description="A movement on a savings account.")
 class SavingsTransaction(RowNode):
     id: relay.NodeID[uuid.UUID]
     kind: SavingsTransactionKind = strawberry.field(description="Deposit, withdrawal or interest.")

@@ -3,11 +3,14 @@
 One walk over the operation's arguments, coerced as graphql-core coerces them (variables,
 literals, defaults, nested input objects and lists), against the input types: strings
 (length, NUL, encodable), integers (their column), decimals (finite, the digits of their
-column), dates (a sane range), lists (their length) and global IDs (a type that is a Node).
+column), dates (a sane range), lists (their length), global IDs (a type that is a Node) and
+Federation's entity representations (`_entities`: an object naming an entity type and one of
+its keys, an `id` being an ID of that type).
 The bounds live here, by field name, so no resolver repeats a check and the database never
 meets a value it would refuse.
 """
 
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +33,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -38,7 +42,9 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema_directives import Key
 from strawberry.relay.utils import from_base64
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from ..settings import Settings
 
@@ -132,7 +138,40 @@ class _Walk:
                     if key in value:
                         self.value(value[key], field.type, f"{path}.{field_name}", field_name)
         elif isinstance(type_, GraphQLScalarType):
-            self.scalar(value, type_.name, path, name)
+            if type_.name == "_Any" and name == "representations":
+                self.representation(value, path)
+            else:
+                self.scalar(value, type_.name, path, name)
+
+    def representation(self, value: Any, path: str) -> None:
+        """A gateway's reference to an entity: `{__typename, <one key's fields>}`."""
+        entities = entity_keys(self.schema)
+        if not isinstance(value, Mapping):
+            raise OutOfBounds(path, "a representation is an object: `__typename` and a key.")
+        type_name = value.get("__typename")
+        if not isinstance(type_name, str):
+            raise OutOfBounds(path, "`__typename` is missing: it names the entity's type.")
+        for field, item in value.items():
+            if not isinstance(item, str):
+                raise OutOfBounds(f"{path}.{field}", "a string (every key here is one).")
+            self.string(item, "String", f"{path}.{field}", field)
+        keys = entities.get(type_name)
+        if keys is None:
+            raise OutOfBounds(
+                f"{path}.__typename",
+                f"{type_name!r} is not an entity of this subgraph ({', '.join(entities)}).",
+            )
+        if not any(key in value for key in keys):
+            wanted = " or ".join(f"`{key}`" for key in keys)
+            raise OutOfBounds(path, f"a {type_name} is referenced by {wanted}.")
+        if "id" in keys and "id" in value:
+            try:
+                id_type, node_id = from_base64(value["id"])
+                uuid.UUID(node_id)
+            except ValueError:
+                id_type = None
+            if id_type != type_name:
+                raise OutOfBounds(f"{path}.id", f"{value['id']!r} is not a {type_name} ID.")
 
     def scalar(self, value: Any, scalar: str, path: str, name: str) -> None:
         if isinstance(value, str):
@@ -222,6 +261,18 @@ class _Walk:
                 maxIntegerDigits=before,
                 maxFractionDigits=after,
             )
+
+
+def entity_keys(schema: GraphQLSchema) -> Mapping[str, tuple[str, ...]]:
+    """Each entity type of a Federation subgraph and the fields of its keys (`@key` on the
+    type's declaration), by name; empty for a schema without entities."""
+    union = schema.get_type("_Entity")
+    found: dict[str, tuple[str, ...]] = {}
+    for member in union.types if isinstance(union, GraphQLUnionType) else ():
+        definition = member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        directives = getattr(definition, "directives", None) or ()
+        found[member.name] = tuple(d.fields for d in directives if isinstance(d, Key))
+    return found
 
 
 def _argument_sites(

@@ -154,8 +154,9 @@ ITEMS_PER_LEDGER: Mapping[str, int] = {"indicatorSeries": 20, "supportHistory": 
 class _Cost:
     """What a query makes the server do: 1 per object-typed field, times the size of the lists
     above it (`first`/`last`, or the default page size when a paginated field has neither;
-    `nodes(ids:)` counts each id, `indicatorSeries` each month), plus the weights of
-    introspection and ledger computations. Type-conditioned fragments all count (an upper
+    `nodes(ids:)` counts each id, `_entities(representations:)` each reference,
+    `indicatorSeries` each month), plus the weights of introspection (`_service` too) and
+    ledger computations. Type-conditioned fragments all count (an upper
     bound)."""
 
     def __init__(
@@ -178,8 +179,9 @@ class _Cost:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
                 name = selection.name.value
-                if name in ("__schema", "__type"):
-                    total += self.weights.introspection  # each alias answers it again
+                if name in ("__schema", "__type", "_service"):
+                    # Each alias answers it again; Federation's `_service` prints the schema.
+                    total += self.weights.introspection
                     continue
                 fields = getattr(parent, "fields", {})
                 field = fields.get(name)
@@ -187,8 +189,9 @@ class _Cost:
                     continue  # leaves and __typename cost nothing here
                 inner = self.of(selection.selection_set, get_named_type(field.type))
                 given = {a.name.value: a.value for a in selection.arguments or ()}
-                if "ids" in field.args:
-                    ids = self.value(given.get("ids"))
+                listed = next((a for a in ("ids", "representations") if a in field.args), None)
+                if listed is not None:
+                    ids = self.value(given.get(listed))
                     total += (len(ids) if isinstance(ids, list) else 1) * (1 + inner)
                 else:
                     total += 1 + self.multiplier(selection, field.args) * inner
