@@ -31,15 +31,17 @@ class Meeting(Keyed, Base):
     )
 
 
-class MeetingAttendance(Base):
-    """A member's attendance at a meeting: present, absent or excused."""
+class MeetingAttendance(Keyed, Base):
+    """A member's attendance at a meeting: present, absent or excused. Keys are minted in the
+    order the meeting listed its members, which is the order it reads them back."""
 
     __tablename__ = "meeting_attendances"
-    meeting_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     programme_id: Mapped[uuid.UUID] = mapped_column()
+    meeting_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column()
     status: Mapped[AttendanceStatus] = enum_column(AttendanceStatus)
     __table_args__ = (
+        UniqueConstraint("meeting_id", "member_id"),
         ForeignKeyConstraint(
             ["meeting_id", "programme_id"], ["meetings.id", "meetings.programme_id"]
         ),

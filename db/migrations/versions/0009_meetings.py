@@ -60,10 +60,11 @@ def upgrade() -> None:
     op.create_index("ix_meetings_programme_id_id", "meetings", ["programme_id", "id"])
     op.create_table(
         "meeting_attendances",
+        sa.Column("programme_id", sa.Uuid(), nullable=False),
         sa.Column("meeting_id", sa.Uuid(), nullable=False),
         sa.Column("member_id", sa.Uuid(), nullable=False),
-        sa.Column("programme_id", sa.Uuid(), nullable=False),
         sa.Column("status", ATTENDANCE, nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["meeting_id", "programme_id"],
             ["meetings.id", "meetings.programme_id"],
@@ -74,9 +75,15 @@ def upgrade() -> None:
             ["members.id", "members.programme_id"],
             name=op.f("fk_meeting_attendances_member_id_members"),
         ),
-        sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_meeting_attendances")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_attendances")),
+        sa.UniqueConstraint(
+            "meeting_id", "member_id", name=op.f("uq_meeting_attendances_meeting_id_member_id")
+        ),
     )
     op.create_index("ix_meeting_attendances_member", "meeting_attendances", ["member_id"])
+    op.create_index(
+        "ix_meeting_attendances_programme_id_id", "meeting_attendances", ["programme_id", "id"]
+    )
     for table in LINKED:
         op.add_column(table, sa.Column("meeting_id", sa.Uuid(), nullable=True))
         op.create_foreign_key(
@@ -111,6 +118,7 @@ def downgrade() -> None:
         op.drop_index(f"ix_{table}_meeting", table_name=table)
         op.drop_constraint(op.f(f"fk_{table}_meeting_id_meetings"), table, type_="foreignkey")
         op.drop_column(table, "meeting_id")
+    op.drop_index("ix_meeting_attendances_programme_id_id", table_name="meeting_attendances")
     op.drop_index("ix_meeting_attendances_member", table_name="meeting_attendances")
     op.drop_table("meeting_attendances")
     ATTENDANCE.drop(op.get_bind())
