@@ -52,6 +52,7 @@ TEXT_FIELDS = frozenset(
         "text",
         "reason",
         "note",
+        "notes",
         "activityDescription",
     }
 )
