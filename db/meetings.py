@@ -420,15 +420,12 @@ async def _loans_held(session: AsyncSession, scope: Scope, lines: Sequence[Meeti
     asked = [r.loan_id for line in lines for r in line.repayments]
     if not asked:
         return
-    holders = dict(
-        (
-            await session.execute(
-                select(loans.c.id, loans.c.member_id).where(
-                    loans.c.id.in_(asked), scope.where(loans.c.programme_id)
-                )
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(loans.c.id, loans.c.member_id).where(
+            loans.c.id.in_(asked), scope.where(loans.c.programme_id)
+        )
     )
+    holders = {row.id: row.member_id for row in rows}
     for index, line in enumerate(lines):
         for number, repayment in enumerate(line.repayments):
             holder = holders.get(repayment.loan_id)

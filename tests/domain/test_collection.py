@@ -8,9 +8,7 @@ from domain.collection import compulsory_saving_due, loan_due
 
 D = Decimal
 # 3 monthly installments of 10,000 principal + 1,500 interest.
-SCHEDULE = [
-    InstallmentState(n, date(2026, n + 1, 10), D(10_000), D(1_500)) for n in range(1, 4)
-]
+SCHEDULE = [InstallmentState(n, date(2026, n + 1, 10), D(10_000), D(1_500)) for n in range(1, 4)]
 
 
 def test_nothing_is_due_before_the_first_installment() -> None:

@@ -67,9 +67,10 @@ def test_a_group_meeting_every_two_weeks_keeps_its_weekday() -> None:
 def test_a_weekly_product_in_a_monthly_group_puts_installments_on_one_meeting() -> None:
     calendar = MeetingCalendar(date(2026, 1, 5), MONTHLY_GROUP)
     # Due 27 Jan, 3, 10 and 17 Feb: collected on 5 Feb and 5 Mar.
-    assert due_dates(calendar, InstallmentFrequency.WEEKLY) == [date(2026, 2, 5)] * 2 + [
-        date(2026, 3, 5)
-    ] * 2
+    assert (
+        due_dates(calendar, InstallmentFrequency.WEEKLY)
+        == [date(2026, 2, 5)] * 2 + [date(2026, 3, 5)] * 2
+    )
 
 
 def test_a_calendar_anchored_after_the_day_still_finds_the_meeting_on_or_after_it() -> None:
