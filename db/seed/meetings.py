@@ -78,7 +78,7 @@ STEPS: tuple[tuple[str | None, str], ...] = (
     SELECT {_uuid7("mt.held_on", "h", hashed=True)},
            mt.programme_id, mt.id, m.member_id,
            CASE WHEN p.member_id IS NOT NULL THEN 'PRESENT'
-                WHEN get_byte(decode(h, 'hex'), 0) < 64 THEN 'EXCUSED'
+                WHEN get_byte(decode(h, 'hex'), 15) < 64 THEN 'EXCUSED'
                 ELSE 'ABSENT' END::attendance_status
     FROM meetings mt
     JOIN group_memberships m ON m.group_id = mt.group_id AND {_COVERS.format(day="mt.held_on")}
