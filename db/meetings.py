@@ -364,19 +364,20 @@ async def record_meeting(
     status = {line.member_id: line.attendance for line in lines}
     for member_id in sorted(members_then - status.keys()):
         status[member_id] = AttendanceStatus.ABSENT
-    await session.execute(
-        insert(MeetingAttendance),
-        [
-            {
-                "id": uuid7(),
-                "programme_id": programme_id,
-                "meeting_id": meeting["id"],
-                "member_id": member_id,
-                "status": attendance,
-            }
-            for member_id, attendance in status.items()
-        ],
-    )
+    if status:  # a group with no member that day still meets (its facilitator came)
+        await session.execute(
+            insert(MeetingAttendance),
+            [
+                {
+                    "id": uuid7(),
+                    "programme_id": programme_id,
+                    "meeting_id": meeting["id"],
+                    "member_id": member_id,
+                    "status": attendance,
+                }
+                for member_id, attendance in status.items()
+            ],
+        )
     money = await _record_money(session, scope, lines, held_on, facilitator_id, today)
     session_id = None
     if training is not None:

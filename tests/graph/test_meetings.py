@@ -7,11 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from strawberry.relay import to_base64
 
 from db.engine import Database
-from db.models import LoanProduct, Meeting, Repayment, SavingsTransaction
+from db.models import (
+    LoanProduct,
+    Meeting,
+    Repayment,
+    ReplicatedProgramme,
+    SavingsTransaction,
+)
 from domain.enums import DueDateRule, SavingsKind
 from domain.schedule import add_months
 from tests.conftest import GraphQL, RunningServer
@@ -522,6 +528,31 @@ async def test_only_the_programme_s_staff_record_its_meetings(gql: GraphQL, db: 
         await gql(MEETING_RECORD, {"input": {**values, "idempotencyKey": None}})
     )
     assert head_office["code"] == "NOT_ALLOWED"
+    assert await written(db, b) == (0, 2, 2)
+
+
+async def test_a_replicated_programme_s_meetings_are_recorded_in_its_own_database(
+    gql: GraphQL, db: Database
+) -> None:
+    b = await make_group(db, 2)
+    programme_id = b["programme"]["id"]
+    async with db.transaction() as s:
+        await s.execute(
+            insert(ReplicatedProgramme).values(
+                programme_id=programme_id,
+                subscription=f"edm_test_{secrets.token_hex(4)}",
+                source="db.example:5432/programme",
+            )
+        )
+    try:
+        error = one_error(await gql(MEETING_RECORD, {"input": record_input(b)}, **b["staff"]))
+    finally:
+        async with db.transaction() as s:
+            await s.execute(
+                delete(ReplicatedProgramme).where(ReplicatedProgramme.programme_id == programme_id)
+            )
+    assert error["code"] == "NOT_ALLOWED"
+    assert "own database" in error["message"]
     assert await written(db, b) == (0, 2, 2)
 
 
