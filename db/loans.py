@@ -22,11 +22,18 @@ from domain.allocation import (
     oldest_unpaid_due_on,
     replay_splits,
 )
-from domain.enums import Activity, GroupStatus, LoanStatus, RepaymentKind, TrainingKind
+from domain.enums import (
+    Activity,
+    DueDateRule,
+    GroupStatus,
+    LoanStatus,
+    RepaymentKind,
+    TrainingKind,
+)
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
 from domain.money import round_money
-from domain.schedule import ScheduledInstallment, build_schedule
+from domain.schedule import MeetingCalendar, ScheduledInstallment, build_schedule
 
 from .indicators import loan_states, loans_state_on, outstanding_on
 from .models import (
@@ -38,6 +45,7 @@ from .models import (
     Loan,
     LoanProduct,
     LoanProductCycle,
+    Meeting,
     Member,
     Programme,
     Repayment,
@@ -204,6 +212,7 @@ training_sessions = TrainingSession.__table__
 attendances = Attendance.__table__
 facilitators = Facilitator.__table__
 programmes = Programme.__table__
+meetings = Meeting.__table__
 
 
 async def first_row(session: AsyncSession, stmt: Executable) -> RowMapping | None:
@@ -426,20 +435,24 @@ async def disburse_loan(
     )
     if group_status is GroupStatus.CLOSED:
         raise RuleViolation("loan", ErrorCode.GROUP_CLOSED, "Her group has closed: no new loan.")
-    installment_count = await session.scalar(
-        select(products.c.installments).where(
-            products.c.id == loan["product_id"], scope.where(products.c.programme_id)
+    terms = (
+        await session.execute(
+            select(products.c.installments, products.c.due_dates_follow).where(
+                products.c.id == loan["product_id"], scope.where(products.c.programme_id)
+            )
         )
-    )
-    assert installment_count is not None
+    ).one()
     schedule = build_schedule(
         principal=loan["principal"],
         currency=loan["currency_code"].strip(),
         method=loan["interest_method"],
         period_rate_percent=loan["period_rate_percent"],
-        installments=installment_count,
+        installments=terms.installments,
         frequency=loan["installment_frequency"],
         disbursed_on=disbursed_on,
+        meetings=await meeting_calendar(session, scope, loan["group_id"], disbursed_on)
+        if terms.due_dates_follow is DueDateRule.MEETING_DAY
+        else None,
     )
     await _insert_schedule(session, loan, schedule)
     return await _update_loan(
@@ -449,6 +462,28 @@ async def disburse_loan(
         disbursed_on=disbursed_on,
         oldest_unpaid_due_on=schedule[0].due_on,
     )
+
+
+async def meeting_calendar(
+    session: AsyncSession, scope: Scope, group_id: uuid.UUID, on: date
+) -> MeetingCalendar | None:
+    """The group's meeting calendar as it stands on `on`: anchored on its latest meeting up to
+    that day, at its meeting frequency; None while it has had no meeting (due dates then follow
+    the disbursement day)."""
+    row = (
+        await session.execute(
+            select(meetings.c.held_on, groups.c.meeting_frequency)
+            .join(groups, groups.c.id == meetings.c.group_id)
+            .where(
+                meetings.c.group_id == group_id,
+                meetings.c.held_on <= on,
+                scope.where(meetings.c.programme_id),
+            )
+            .order_by(meetings.c.held_on.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else MeetingCalendar(row.held_on, row.meeting_frequency)
 
 
 async def record_repayment(

@@ -43,6 +43,8 @@ OPERATIONS = (
     "groups",
     "members",
     "group_memberships",
+    "meetings",
+    "meeting_attendances",
     "training_sessions",
     "attendances",
     "loan_products",

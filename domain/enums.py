@@ -14,6 +14,14 @@ class MeetingFrequency(StrEnum):
     TWICE_MONTHLY = "TWICE_MONTHLY"
 
 
+class AttendanceStatus(StrEnum):
+    """A member at a group meeting."""
+
+    PRESENT = "PRESENT"
+    ABSENT = "ABSENT"
+    EXCUSED = "EXCUSED"
+
+
 class GroupStatus(StrEnum):
     IN_TRAINING = "IN_TRAINING"
     ACTIVE = "ACTIVE"
@@ -52,6 +60,13 @@ class InstallmentFrequency(StrEnum):
     WEEKLY = "WEEKLY"
     EVERY_TWO_WEEKS = "EVERY_TWO_WEEKS"
     MONTHLY = "MONTHLY"
+
+
+class DueDateRule(StrEnum):
+    """What a loan product's installment due dates follow."""
+
+    DISBURSEMENT_DAY = "DISBURSEMENT_DAY"
+    MEETING_DAY = "MEETING_DAY"
 
 
 class LoanStatus(StrEnum):

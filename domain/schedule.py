@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from .enums import InstallmentFrequency, InterestMethod
+from .enums import InstallmentFrequency, InterestMethod, MeetingFrequency
 from .money import quantum, round_money
 
 
@@ -41,6 +41,24 @@ def due_date(start: date, frequency: InstallmentFrequency, number: int) -> date:
     return add_months(start, number)
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingCalendar:
+    """A group's meeting days: from a day it met, every month on that day of the month
+    (the month's last day when shorter) or every two weeks on that weekday."""
+
+    anchor: date
+    frequency: MeetingFrequency
+
+    def on_or_after(self, day: date) -> date:
+        """The first meeting day on or after `day`."""
+        if self.frequency is MeetingFrequency.TWICE_MONTHLY:
+            periods = -(-(day - self.anchor).days // 14)  # ceiling division
+            return self.anchor + timedelta(weeks=2 * periods)
+        months = (day.year - self.anchor.year) * 12 + day.month - self.anchor.month
+        meeting = add_months(self.anchor, months)
+        return meeting if meeting >= day else add_months(self.anchor, months + 1)
+
+
 def build_schedule(
     *,
     principal: Decimal,
@@ -50,7 +68,12 @@ def build_schedule(
     installments: int,
     frequency: InstallmentFrequency,
     disbursed_on: date,
+    meetings: MeetingCalendar | None = None,
 ) -> list[ScheduledInstallment]:
+    """The installments of a loan. With `meetings` (a product whose due dates follow the
+    group's meeting day), each due date counted from the disbursement moves to the group's
+    first meeting on or after it: the facilitator collects it there, never before it is due.
+    Two installments may then fall on one meeting (a weekly product in a monthly group)."""
     if principal <= 0:
         raise ValueError("principal must be positive")
     if installments < 1:
@@ -83,7 +106,10 @@ def build_schedule(
     if last_principal < 0:
         raise ValueError("rounding left a negative last installment")
     lines[-1] = (last_principal, lines[-1][1])
+    due = [due_date(disbursed_on, frequency, n) for n in range(1, installments + 1)]
+    if meetings is not None:
+        due = [meetings.on_or_after(day) for day in due]
     return [
-        ScheduledInstallment(n, due_date(disbursed_on, frequency, n), p, i)
-        for n, (p, i) in enumerate(lines, start=1)
+        ScheduledInstallment(n, day, p, i)
+        for n, (day, (p, i)) in enumerate(zip(due, lines, strict=True), start=1)
     ]

@@ -25,7 +25,7 @@ from .context import Context, Info
 from .errors import PublicError
 from .federation import NoServiceSdl, Subgraph, contract_schema
 from .planner import PlannedReads
-from .resolvers import groups, loans, missions, network, savings
+from .resolvers import groups, loans, meetings, missions, network, savings
 from .resolvers.indicators import IndicatorQuery
 from .schema.groups import GroupQuery
 from .schema.loans import LoanQuery
@@ -162,6 +162,7 @@ class Mutation:
     member_update = groups.member_update
     member_move = groups.member_move
     training_session_record = groups.training_session_record
+    meeting_record = meetings.meeting_record
     loan_apply = loans.loan_apply
     loan_approve = loans.loan_approve
     loan_disburse = loans.loan_disburse

@@ -12,6 +12,7 @@ from .indicators import (
     IndicatorState,
 )
 from .loans import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
+from .meetings import Meeting, MeetingAttendance
 from .missions import (
     Expert,
     ExpertDomain,
@@ -50,6 +51,8 @@ __all__ = [
     "Loan",
     "LoanProduct",
     "LoanProductCycle",
+    "Meeting",
+    "MeetingAttendance",
     "Member",
     "Mission",
     "MissionDomain",

@@ -116,8 +116,18 @@ class TrainingSession(Keyed, Base):
     held_on: Mapped[date]
     kind: Mapped[TrainingKind] = enum_column(TrainingKind)
     topic: Mapped[str] = mapped_column(Text)
+    # The group meeting it was given at, if any (migration 0009).
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column()
     __table_args__ = (
         UniqueConstraint("id", "programme_id"),
+        ForeignKeyConstraint(
+            ["meeting_id", "programme_id"], ["meetings.id", "meetings.programme_id"]
+        ),
+        Index(
+            "ix_training_sessions_meeting",
+            "meeting_id",
+            postgresql_where=text("meeting_id IS NOT NULL"),
+        ),
         ForeignKeyConstraint(["group_id", "programme_id"], ["groups.id", "groups.programme_id"]),
         ForeignKeyConstraint(
             ["facilitator_id", "programme_id"], ["facilitators.id", "facilitators.programme_id"]

@@ -17,7 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
+from domain.enums import (
+    Activity,
+    DueDateRule,
+    InstallmentFrequency,
+    InterestMethod,
+    LoanStatus,
+    RepaymentKind,
+)
 
 from .base import Amount, Base, Keyed, created_at, enum_column, programme_fk
 
@@ -37,6 +44,10 @@ class LoanProduct(Keyed, Base):
     min_principal: Mapped[Amount]
     max_principal: Mapped[Amount]
     allows_concurrent_loans: Mapped[bool] = mapped_column(default=False)
+    # Whether due dates are counted from the disbursement or moved to the group's meetings.
+    due_dates_follow: Mapped[DueDateRule] = enum_column(
+        DueDateRule, default=DueDateRule.DISBURSEMENT_DAY, server_default="DISBURSEMENT_DAY"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     __table_args__ = (
         UniqueConstraint("programme_id", "name"),
@@ -194,9 +205,17 @@ class Repayment(Keyed, Base):
     collected_by_id: Mapped[uuid.UUID | None] = mapped_column()
     reverses_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The group meeting it was collected at, if recorded with one (migration 0009).
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column()
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (
         ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
+        ForeignKeyConstraint(
+            ["meeting_id", "programme_id"], ["meetings.id", "meetings.programme_id"]
+        ),
+        Index(
+            "ix_repayments_meeting", "meeting_id", postgresql_where=text("meeting_id IS NOT NULL")
+        ),
         # Collected by the programme's own staff (composite key: same programme).
         ForeignKeyConstraint(
             ["collected_by_id", "programme_id"], ["facilitators.id", "facilitators.programme_id"]

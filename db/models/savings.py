@@ -1,7 +1,15 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, CheckConstraint, ForeignKey, ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy import (
+    CHAR,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.enums import SavingsKind, SavingsTransactionKind
@@ -37,8 +45,18 @@ class SavingsTransaction(Keyed, Base):
     amount: Mapped[Amount]
     balance_after: Mapped[Amount]
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    # The group meeting it was recorded at, if any (migration 0009).
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column()
     recorded_at: Mapped[datetime] = created_at()
     __table_args__ = (
+        ForeignKeyConstraint(
+            ["meeting_id", "programme_id"], ["meetings.id", "meetings.programme_id"]
+        ),
+        Index(
+            "ix_savings_transactions_meeting",
+            "meeting_id",
+            postgresql_where=text("meeting_id IS NOT NULL"),
+        ),
         ForeignKeyConstraint(
             ["account_id", "programme_id"], ["savings_accounts.id", "savings_accounts.programme_id"]
         ),

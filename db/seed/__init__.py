@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .generate import BranchJob, Generated, generate_branch, in_sequence, plan, quiet_collector
 from .load import Chunk, Connection, copy_chunk, encode_batch, set_aside
+from .meetings import derive as derive_meetings
 from .portfolio import renamed
 from .rows import Batch
 
@@ -79,6 +80,7 @@ async def seed(
     count = (os.cpu_count() or 1) if workers is None else workers
     async with _generated(seed_plan.branches, count) as branches:
         await _load(engine, seed_plan.reference, branches, counts, size, progress)
+    counts.update(await derive_meetings(engine))
     if progress is not None:
         progress("analyze", 0, 1)
     async with engine.connect() as conn:

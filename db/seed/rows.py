@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from domain.enums import (
     Activity,
+    DueDateRule,
     ExpertiseDomain,
     Gender,
     GroupStatus,
@@ -104,6 +105,7 @@ class LoanProductRow(NamedTuple):
     max_principal: Decimal
     allows_concurrent_loans: bool
     active: bool
+    due_dates_follow: DueDateRule = DueDateRule.DISBURSEMENT_DAY
 
 
 class LoanProductCycleRow(NamedTuple):
@@ -172,6 +174,8 @@ class TrainingSessionRow(NamedTuple):
     held_on: date
     kind: TrainingKind
     topic: str
+    # Linked to its meeting once the ledger is loaded (db/seed/meetings.py).
+    meeting_id: uuid.UUID | None = None
 
 
 class AttendanceRow(NamedTuple):
@@ -232,6 +236,7 @@ class RepaymentRow(NamedTuple):
     reverses_id: uuid.UUID | None
     note: str
     recorded_at: datetime
+    meeting_id: uuid.UUID | None = None
 
 
 class SavingsAccountRow(NamedTuple):
@@ -255,6 +260,7 @@ class SavingsTransactionRow(NamedTuple):
     balance_after: Decimal
     recorded_by_id: uuid.UUID | None
     recorded_at: datetime
+    meeting_id: uuid.UUID | None = None
 
 
 class ExpertRow(NamedTuple):

@@ -7,6 +7,8 @@ import strawberry
 
 from domain.enums import (
     Activity,
+    AttendanceStatus,
+    DueDateRule,
     ExpertiseDomain,
     Gender,
     GroupStatus,
@@ -32,6 +34,16 @@ strawberry.enum(
     "CLOSED: no longer meets.",
 )
 strawberry.enum(Gender, description="A member's gender.")
+strawberry.enum(
+    AttendanceStatus,
+    description="A member at a group meeting: PRESENT, ABSENT, or EXCUSED (absent with leave).",
+)
+strawberry.enum(
+    DueDateRule,
+    description="What a product's installment due dates follow: DISBURSEMENT_DAY (every period "
+    "from the day the loan was paid out) or MEETING_DAY (each moved to the group's next meeting "
+    "day on or after it, so installments fall due when the facilitator collects).",
+)
 strawberry.enum(Activity, description="An income-generating activity, or what a loan finances.")
 strawberry.enum(
     TrainingKind,
@@ -84,6 +96,8 @@ strawberry.enum(
 
 __all__ = [
     "Activity",
+    "AttendanceStatus",
+    "DueDateRule",
     "ExpertiseDomain",
     "Gender",
     "GroupStatus",

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from db import groups as db_groups
 from db import loans as db_loans
+from db import meetings as db_meetings
 from db import savings as db_savings
 from db.pagination import Listing
 
@@ -24,12 +25,14 @@ from .relay import RowNode, as_tuple, node_keys
 
 if TYPE_CHECKING:
     from .loans import Loan, LoanFilter
+    from .meetings import CollectionSheet, Meeting, MeetingAttendance, MeetingFilter
     from .network import Programme
     from .savings import SavingsAccount
 
 _network = "graph.schema.network"
 _loans = "graph.schema.loans"
 _savings = "graph.schema.savings"
+_meetings = "graph.schema.meetings"
 _Programme = Annotated["Programme", strawberry.lazy(_network)]
 _Loan = Annotated["Loan", strawberry.lazy(_loans)]
 _LoanFilter = Annotated["LoanFilter", strawberry.lazy(_loans)]
@@ -198,6 +201,24 @@ class Group(RowNode):
         filter=_LoanFilter,
         description="Loans made to its members while in this group.",
     )
+    meetings = children(
+        Annotated["Meeting", strawberry.lazy(_meetings)],
+        db_meetings.meetings.c.group_id,
+        filter=Annotated["MeetingFilter", strawberry.lazy(_meetings)],
+        description="Its meetings, in the order they were held (`last: 3` gives the latest three).",
+    )
+
+    @strawberry.field(
+        description="The collection sheet for a meeting on `on`: for each member in the group "
+        "that day, what each of her loans asks (due, arrears, days late) and her savings, at "
+        "the start of the day. Null if the group is not visible."
+    )
+    async def collection_sheet(
+        self, info: Info, on: date
+    ) -> Annotated["CollectionSheet", strawberry.lazy(_meetings)] | None:
+        from .meetings import collection_sheet
+
+        return await collection_sheet(info, self.id, on)
 
 
 @strawberry.federation.type(
@@ -264,6 +285,11 @@ class Member(RowNode):
         Annotated["SavingsAccount", strawberry.lazy(_savings)],
         db_savings.accounts.c.member_id,
         description="Her savings accounts (compulsory and voluntary).",
+    )
+    meeting_attendance = children(
+        Annotated["MeetingAttendance", strawberry.lazy(_meetings)],
+        db_meetings.attendances.c.member_id,
+        description="Her attendance at her groups' meetings, in the order recorded.",
     )
 
 

@@ -14,7 +14,14 @@ from db import loans as db_loans
 from domain import allocation
 
 from ..context import Info
-from .enums import Activity, InstallmentFrequency, InterestMethod, LoanStatus, RepaymentKind
+from .enums import (
+    Activity,
+    DueDateRule,
+    InstallmentFrequency,
+    InterestMethod,
+    LoanStatus,
+    RepaymentKind,
+)
 from .fields import children, parent, root_connection
 from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
@@ -113,6 +120,10 @@ class LoanProduct(RowNode):
     )
     allows_concurrent_loans: bool = strawberry.field(
         description="Whether a member may hold a loan of this product alongside another loan."
+    )
+    due_dates_follow: DueDateRule = strawberry.field(
+        description="Whether installments fall due every period from the disbursement day, or "
+        "on the group's first meeting day on or after that (MEETING_DAY)."
     )
     active: bool = strawberry.field(description="Whether the product is offered for new loans.")
     programme_id: strawberry.Private[uuid.UUID]

@@ -58,6 +58,7 @@ TEXT_FIELDS = frozenset(
         "text",
         "reason",
         "note",
+        "notes",
         "activityDescription",
     }
 )
