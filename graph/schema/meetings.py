@@ -44,7 +44,7 @@ class MeetingFilter:
         )
 
 
-@strawberry.type(description="A member's attendance at a meeting.")
+@strawberry.federation.type(keys=["id"], description="A member's attendance at a meeting.")
 class MeetingAttendance(RowNode):
     id: relay.NodeID[uuid.UUID]
     status: AttendanceStatus = strawberry.field(description="Present, absent or excused.")
@@ -56,9 +56,10 @@ class MeetingAttendance(RowNode):
     meeting = parent("Meeting", "meeting_id", description="The meeting.")
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="A group's meeting with its facilitator (one a day per group): attendance, the "
-    "training given, and the repayments and savings movements collected at it."
+    "training given, and the repayments and savings movements collected at it.",
 )
 class Meeting(RowNode):
     id: relay.NodeID[uuid.UUID]
