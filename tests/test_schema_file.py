@@ -47,3 +47,21 @@ def test_every_type_and_field_is_described() -> None:
             if not field.description and not of_federation(f"{name}.{field_name}"):
                 missing.append(f"{name}.{field_name}")
     assert missing == []
+
+
+def test_every_node_is_a_federation_entity() -> None:
+    """A gateway can reach any object a Relay client can refetch: each type implementing `Node`
+    declares an `@key`, so it is a member of `_Entity`."""
+    from graphql import GraphQLObjectType, GraphQLUnionType, build_schema
+
+    schema = build_schema(export_federation_sdl(), assume_valid_sdl=True)
+    entities = schema.get_type("_Entity")
+    assert isinstance(entities, GraphQLUnionType)
+    nodes = {
+        name
+        for name, kind in schema.type_map.items()
+        if isinstance(kind, GraphQLObjectType) and any(i.name == "Node" for i in kind.interfaces)
+    }
+    assert nodes <= {member.name for member in entities.types}, nodes - {
+        member.name for member in entities.types
+    }
