@@ -24,7 +24,7 @@ from .missions import (
 from .network import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
 from .operations import AuditEntry, IdempotencyKey
 from .replication import ReplicatedProgramme, ReplicationHeartbeat
-from .savings import SavingsAccount, SavingsTransaction
+from .savings import SavingsAccount, SavingsInterestPosting, SavingsTransaction
 
 __all__ = [
     "Attendance",
@@ -62,6 +62,7 @@ __all__ = [
     "ReplicationHeartbeat",
     "Repayment",
     "SavingsAccount",
+    "SavingsInterestPosting",
     "SavingsTransaction",
     "TrainingSession",
 ]

@@ -38,7 +38,10 @@ class LoanProduct(Keyed, Base):
     max_principal: Mapped[Amount]
     allows_concurrent_loans: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by loanProductRetire; older rows may be inactive without a day.
+    retired_on: Mapped[date | None]
     __table_args__ = (
+        CheckConstraint("retired_on IS NULL OR NOT active", name="retired_on"),
         UniqueConstraint("programme_id", "name"),
         UniqueConstraint("id", "programme_id"),
         CheckConstraint("period_rate_percent >= 0", name="rate"),

@@ -12,6 +12,7 @@ from domain.enums import (
     GroupStatus,
     InstallmentFrequency,
     InterestMethod,
+    LeavingReason,
     LoanStatus,
     MeetingFrequency,
     MissionMode,
@@ -40,6 +41,7 @@ strawberry.enum(
 )
 strawberry.enum(
     InterestMethod,
+    LeavingReason,
     description="How interest is computed: FLAT on the principal disbursed, or on the "
     "DECLINING_BALANCE still owed.",
 )
@@ -79,7 +81,14 @@ strawberry.enum(
 )
 strawberry.enum(
     SavingsTransactionKind,
-    description="A DEPOSIT, a WITHDRAWAL, or INTEREST credited by the programme.",
+    description="A DEPOSIT, a WITHDRAWAL, INTEREST credited by the programme, or the "
+    "REVERSAL of one of those entered by mistake (the ledger then reads as if neither "
+    "had happened).",
+)
+strawberry.enum(
+    LeavingReason,
+    description="Why a member left the programme: MOVED_AWAY, BUSINESS_FAILURE, DISSATISFIED "
+    "(with the service), JOINED_ANOTHER_INSTITUTION, FAMILY (family reasons), DECEASED, OTHER.",
 )
 
 __all__ = [
@@ -89,6 +98,7 @@ __all__ = [
     "GroupStatus",
     "InstallmentFrequency",
     "InterestMethod",
+    "LeavingReason",
     "LoanStatus",
     "MeetingFrequency",
     "MissionMode",
