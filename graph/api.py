@@ -169,6 +169,9 @@ class Mutation:
     loan_write_off = loans.loan_write_off
     savings_deposit = savings.savings_deposit
     savings_withdraw = savings.savings_withdraw
+    savings_transaction_reverse = savings.savings_transaction_reverse
+    savings_interest_post = savings.savings_interest_post
+    savings_account_close = savings.savings_account_close
     mission_plan = missions.mission_plan
     mission_start = missions.mission_start
     mission_findings_log = missions.mission_findings_log

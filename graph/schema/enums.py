@@ -41,7 +41,6 @@ strawberry.enum(
 )
 strawberry.enum(
     InterestMethod,
-    LeavingReason,
     description="How interest is computed: FLAT on the principal disbursed, or on the "
     "DECLINING_BALANCE still owed.",
 )
