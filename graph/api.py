@@ -160,7 +160,9 @@ class Mutation:
     member_enrol = groups.member_enrol
     member_update = groups.member_update
     member_move = groups.member_move
+    member_leave = groups.member_leave
     training_session_record = groups.training_session_record
+    training_session_correct_attendance = groups.training_session_correct_attendance
     loan_apply = loans.loan_apply
     loan_approve = loans.loan_approve
     loan_disburse = loans.loan_disburse
