@@ -24,7 +24,7 @@ from . import faults, observability
 from .context import Context, Info
 from .errors import PublicError
 from .planner import PlannedReads
-from .resolvers import groups, loans, missions, network, savings
+from .resolvers import groups, loans, missions, network, products, savings
 from .resolvers.indicators import IndicatorQuery
 from .schema.groups import GroupQuery
 from .schema.loans import LoanQuery
@@ -153,6 +153,12 @@ class CachedParse(ParserCache):
 class Mutation:
     milestone_set = network.milestone_set
     milestone_update = network.milestone_update
+    loan_product_create = products.loan_product_create
+    loan_product_update = products.loan_product_update
+    loan_product_retire = products.loan_product_retire
+    facilitator_create = products.facilitator_create
+    facilitator_update = products.facilitator_update
+    facilitator_retire = products.facilitator_retire
     group_create = groups.group_create
     group_update = groups.group_update
     group_activate = groups.group_activate

@@ -16,6 +16,7 @@ from domain.enums import (
     GroupStatus,
     InstallmentFrequency,
     InterestMethod,
+    LeavingReason,
     LoanStatus,
     MeetingFrequency,
     MissionMode,
@@ -104,6 +105,7 @@ class LoanProductRow(NamedTuple):
     max_principal: Decimal
     allows_concurrent_loans: bool
     active: bool
+    retired_on: date | None = None
 
 
 class LoanProductCycleRow(NamedTuple):
@@ -124,6 +126,7 @@ class FacilitatorRow(NamedTuple):
     phone: str | None
     hired_on: date
     active: bool
+    retired_on: date | None = None
 
 
 class GroupRow(NamedTuple):
@@ -153,6 +156,8 @@ class MemberRow(NamedTuple):
     rural: bool
     poverty_likelihood: Decimal | None
     created_at: datetime
+    left_on: date | None = None
+    leaving_reason: LeavingReason | None = None
 
 
 class GroupMembershipRow(NamedTuple):
@@ -255,6 +260,9 @@ class SavingsTransactionRow(NamedTuple):
     balance_after: Decimal
     recorded_by_id: uuid.UUID | None
     recorded_at: datetime
+    reverses_id: uuid.UUID | None = None
+    posting_id: uuid.UUID | None = None
+    note: str = ""
 
 
 class ExpertRow(NamedTuple):
