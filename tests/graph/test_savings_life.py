@@ -608,3 +608,59 @@ def test_interest_rounds_half_up_to_the_minor_unit() -> None:
     assert saving.interest(Decimal(5), Decimal("36.5"), "EUR") == Decimal("0.01")  # 0.005
     assert saving.interest(Decimal(4), Decimal("36.5"), "EUR") == Decimal("0.00")
     assert saving.interest(Decimal(-100), Decimal("36.5"), "EUR") == Decimal(0)
+
+
+# Reading it all back: declared fields, planned in one statement.
+
+LIFE = """
+query ($code: String!) {
+  programme(code: $code) {
+    loanProducts { name active retiredOn }
+    facilitators { nodes { active retiredOn } }
+    members {
+      nodes {
+        leftOn leavingReason
+        savingsAccounts {
+          closedOn
+          transactions {
+            nodes {
+              kind note
+              reverses { kind }
+              reversedBy { kind occurredOn }
+              posting { periodFrom annualRatePercent accountsCredited total { amount }
+                        credits { totalCount } recordedBy { id } account { id } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_the_life_of_an_account_reads_back_in_one_planned_statement(
+    db: Database, gql: GraphQL, api: Any, saver: dict[str, Any]
+) -> None:
+    b = saver
+    account = await with_account(db, b, 36_500, SavingsKind.VOLUNTARY)
+    await send(gql, b, POST, post_input(b, account=account, periodFrom=str(days_ago(9))))
+    taken = await send(gql, b, SAVINGS_WITHDRAW, withdraw_input(b, account, amount=xof(500)))
+    await send(gql, b, REVERSE, reverse_input(taken["transaction"]["id"]))
+    before = api.app.state.planner_checked
+
+    with api.count_statements() as sql:
+        body = await gql(LIFE, {"code": b["programme"]["code"]}, **staff_of(b))
+
+    assert "errors" not in body, body
+    assert sql.count == 2  # the credential's programme codes, then the whole answer
+    assert api.app.state.planner_checked == before + 1  # planned, and checked against resolvers
+    (member,) = body["data"]["programme"]["members"]["nodes"]
+    (held,) = member["savingsAccounts"]
+    entries = held["transactions"]["nodes"]
+    assert [e["kind"] for e in entries] == ["DEPOSIT", "INTEREST", "WITHDRAWAL", "REVERSAL"]
+    assert entries[1]["posting"]["total"] == {"amount": "20"}  # 36,500 × 10 days × 2% / 365
+    assert entries[1]["posting"]["credits"] == {"totalCount": 1}
+    assert entries[2]["reversedBy"] == {"kind": "REVERSAL", "occurredOn": str(days_ago(5))}
+    assert entries[3]["reverses"] == {"kind": "WITHDRAWAL"}
+    assert entries[0]["reversedBy"] is None
