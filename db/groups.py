@@ -75,6 +75,10 @@ class MemberFilter:
     group_ids: tuple[uuid.UUID, ...] | None = None
     joined_from: date | None = None
     joined_to: date | None = None
+    # Drop-outs: members who left the programme in this span (bounds may be open), for one
+    # of these reasons.
+    left_between: tuple[date | None, date | None] | None = None
+    leaving_reasons: tuple[LeavingReason, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,12 @@ def _filter_members(stmt: Select[Any], f: MemberFilter | None) -> Select[Any]:
             memberships.c.left_on.is_(None), memberships.c.group_id.in_(f.group_ids)
         )
         stmt = stmt.where(members.c.id.in_(current))
+    if f.leaving_reasons is not None:
+        stmt = stmt.where(members.c.leaving_reason.in_(f.leaving_reasons))
+    if f.left_between is not None:
+        stmt = between(
+            stmt.where(members.c.left_on.is_not(None)), members.c.left_on, *f.left_between
+        )
     return between(stmt, members.c.joined_on, f.joined_from, f.joined_to)
 
 

@@ -91,11 +91,12 @@ async def deposit(
     today: date,
 ) -> RowMapping:
     """A DEPOSIT on the member's account of `kind`, opened on this first deposit if need be."""
+    # Share-locked: she cannot leave the programme (memberLeave) while money comes in.
     member = await first_row(
         session,
-        select(members.c.programme_id, members.c.left_on).where(
-            members.c.id == member_id, scope.where(members.c.programme_id)
-        ),
+        select(members.c.programme_id, members.c.left_on)
+        .where(members.c.id == member_id, scope.where(members.c.programme_id))
+        .with_for_update(read=True),
     )
     if member is None:
         raise RuleViolation("member", ErrorCode.NOT_FOUND, "No such member.")

@@ -98,9 +98,18 @@ class MemberFilter:
     joined_between: DateRange | None = strawberry.field(
         default=None, description="Members who joined the programme in this span."
     )
+    left_between: DateRange | None = strawberry.field(
+        default=None,
+        description="Drop-outs: members who left the programme in this span (memberLeave); "
+        "`totalCount` is the number of drop-outs of a period.",
+    )
+    leaving_reasons: list[LeavingReason] | None = strawberry.field(
+        default=None, description="Members who left for one of these reasons."
+    )
 
     def to_db(self) -> db_groups.MemberFilter:
         joined = self.joined_between or DateRange()
+        left = self.left_between
         return db_groups.MemberFilter(
             programme_codes=as_tuple(self.programmes),
             genders=as_tuple(self.genders),
@@ -108,6 +117,8 @@ class MemberFilter:
             group_ids=node_keys(self.groups, "Group", "filter.groups"),
             joined_from=joined.from_,
             joined_to=joined.to,
+            left_between=(left.from_, left.to) if left is not None else None,
+            leaving_reasons=as_tuple(self.leaving_reasons),
         )
 
 

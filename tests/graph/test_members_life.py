@@ -462,3 +462,51 @@ async def test_a_retried_correction_is_applied_once(
         "struckOff": 0,
         "reason": "The sheet was copied from the wrong week",
     }
+
+
+DROPOUTS = """
+query ($code: String!, $from: Date, $to: Date, $reasons: [LeavingReason!]) {
+  programme(code: $code) {
+    all: members { totalCount }
+    dropouts: members(filter: {leftBetween: {from: $from, to: $to}, leavingReasons: $reasons}) {
+      totalCount nodes { leftOn leavingReason }
+    }
+  }
+}
+"""
+
+
+async def test_the_drop_outs_of_a_period_are_a_filtered_count(
+    db: Database, gql: GraphQL, api: Any
+) -> None:
+    b = await make_group(db, members=4)
+    for member, day, reason in (
+        (b["members"][0], 40, "MOVED_AWAY"),
+        (b["members"][1], 10, "DECEASED"),
+        (b["members"][2], 5, "MOVED_AWAY"),
+    ):
+        left = await send(
+            gql,
+            b,
+            LEAVE,
+            leave_input(
+                b, member=gid("Member", member["id"]), leftOn=str(days_ago(day)), reason=reason
+            ),
+        )
+        assert left["userErrors"] == []
+    code = b["programme"]["code"]
+    checked = api.app.state.planner_checked
+
+    last_month = await gql(
+        DROPOUTS, {"code": code, "from": str(days_ago(30)), "to": str(days_ago(0))}, **staff_of(b)
+    )
+    ever_moved = await gql(DROPOUTS, {"code": code, "reasons": ["MOVED_AWAY"]}, **staff_of(b))
+
+    got = last_month["data"]["programme"]
+    assert (got["all"]["totalCount"], got["dropouts"]["totalCount"]) == (4, 2)
+    assert sorted(n["leavingReason"] for n in got["dropouts"]["nodes"]) == [
+        "DECEASED",
+        "MOVED_AWAY",
+    ]
+    assert ever_moved["data"]["programme"]["dropouts"]["totalCount"] == 2
+    assert api.app.state.planner_checked == checked + 2
