@@ -3,9 +3,11 @@ her leaving day, a reversed savings entry counts on no day; the ledger, the mont
 snapshots and today's running totals agree with each other and with SQL written here."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
+from strawberry.relay import to_base64
 
 from db import indicators as db_indicators
 from db.engine import Database
@@ -13,6 +15,7 @@ from db.scope import Scope
 from domain.enums import Gender
 from tests.conftest import GraphQL
 from tests.factories import groups as g
+from tests.factories import loans as lf
 from tests.factories import network as n
 from tests.factories import savings as sf
 
@@ -61,8 +64,6 @@ SELECT coalesce(sum(balance), 0) AS total, count(*) FILTER (WHERE balance > 0) A
 
 
 def gid(type_name: str, key: Any) -> str:
-    from strawberry.relay import to_base64
-
     return to_base64(type_name, str(key))
 
 
@@ -172,3 +173,64 @@ async def test_drop_outs_and_reversals_in_the_figures_of_every_day(
         await db_indicators.refresh_programme(s, Scope.network(), p["id"], today=TODAY)
     assert await figures(gql, p["code"], month_end) == from_ledger
     assert from_ledger == await expected(db, p["id"], month_end)
+
+
+RETENTION = """
+query ($asOf: Date, $period: PeriodInput, $programmes: [String!]) {
+  indicators(asOf: $asOf, period: $period, programmes: $programmes) {
+    programmes { borrowersWhoRepaid borrowersRetained retentionRate activeMembers }
+  }
+}
+"""
+
+
+async def test_a_borrower_who_repaid_and_left_is_not_retained(db: Database, gql: GraphQL) -> None:
+    async with db.transaction() as s:
+        p = await n.programme(s)
+        facilitator = await g.facilitator(s, p["id"])
+        group = await g.group(s, p["id"], facilitator["id"], formed_on=TODAY - timedelta(days=700))
+        stays, leaves = [
+            await g.member(s, p["id"], group["id"], joined_on=TODAY - timedelta(days=600))
+            for _ in range(2)
+        ]
+        product = await lf.product(s, p, installments=1, min_principal=Decimal(10_000))
+        repaid_on = TODAY - timedelta(days=150)
+        for member in (stays, leaves):
+            await lf.loan(
+                s,
+                product,
+                member,
+                group["id"],
+                disbursed_on=TODAY - timedelta(days=200),
+                payments=[lf.Payment(repaid_on, Decimal(102_000))],
+            )
+        await lf.loan(
+            s, product, stays, group["id"], disbursed_on=TODAY - timedelta(days=120), cycle=2
+        )
+    left = await gql(
+        LEAVE,
+        {
+            "input": {
+                "member": gid("Member", leaves["id"]),
+                "leftOn": str(TODAY - timedelta(days=140)),
+                "reason": "BUSINESS_FAILURE",
+            }
+        },
+        programmes=p["code"],
+        subject="awa@test",
+    )
+    assert left["data"]["memberLeave"]["userErrors"] == [], left
+
+    body = await gql(
+        RETENTION,
+        {
+            "asOf": str(TODAY - timedelta(days=100)),
+            "period": {"from": str(repaid_on), "to": str(repaid_on)},
+            "programmes": [p["code"]],
+        },
+    )
+
+    (got,) = body["data"]["indicators"]["programmes"]
+    assert (got["borrowersWhoRepaid"], got["borrowersRetained"]) == (2, 1)
+    assert got["retentionRate"] == "0.500000"
+    assert got["activeMembers"] == 1

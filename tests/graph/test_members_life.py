@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from strawberry.relay import to_base64
 
 from db.engine import Database
 from db.models import (
@@ -32,8 +33,6 @@ def days_ago(days: int) -> date:
 
 
 def gid(type_name: str, key: Any) -> str:
-    from strawberry.relay import to_base64
-
     return to_base64(type_name, str(key))
 
 

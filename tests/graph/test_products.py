@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select
+from strawberry.relay import to_base64
 
 from db.engine import Database
 from db.models import AuditEntry, Facilitator, LoanProduct, LoanProductCycle, ReplicatedProgramme
@@ -23,8 +24,6 @@ def days_ago(days: int) -> date:
 
 
 def gid(type_name: str, key: Any) -> str:
-    from strawberry.relay import to_base64
-
     return to_base64(type_name, str(key))
 
 

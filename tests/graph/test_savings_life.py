@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select, text
+from strawberry.relay import from_base64
 
 from db import savings as db_savings
 from db.engine import Database
 from db.models import ReplicatedProgramme, SavingsInterestPosting
+from domain import saving
 from domain.enums import SavingsKind
 from tests.conftest import GraphQL
 from tests.factories import groups as g
@@ -121,8 +123,6 @@ def close_input(b: dict[str, Any], account: str, **overrides: Any) -> dict[str, 
 
 
 async def first_entry(db: Database, account: str) -> str:
-    from strawberry.relay import from_base64
-
     async with db.read() as s:
         key = await s.scalar(
             select(db_savings.transactions.c.id)
@@ -600,8 +600,6 @@ async def test_a_retried_close_is_applied_once(
 
 
 def test_interest_rounds_half_up_to_the_minor_unit() -> None:
-    from domain import saving
-
     # 1 unit-day at 36.5% is 0.001 a day; XOF has no minor unit, EUR two.
     assert saving.interest(Decimal(500), Decimal("36.5"), "XOF") == Decimal(1)  # 0.5 → 1
     assert saving.interest(Decimal(499), Decimal("36.5"), "XOF") == Decimal(0)
