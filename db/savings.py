@@ -356,15 +356,16 @@ async def _close(session: AsyncSession, account_id: uuid.UUID, closed_on: date) 
     return row
 
 
-async def close_empty_accounts(session: AsyncSession, member_id: uuid.UUID, closed_on: date) -> int:
-    """Close the member's open accounts (each already checked at zero); how many."""
-    done = await session.execute(
+async def close_empty_accounts(
+    session: AsyncSession, member_id: uuid.UUID, closed_on: date
+) -> None:
+    """Close the member's open accounts (each already checked at zero)."""
+    await session.execute(
         update(SavingsAccount)
         .where(accounts.c.member_id == member_id, accounts.c.closed_on.is_(None))
         .values(closed_on=func.greatest(closed_on, accounts.c.opened_on))
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(done, "rowcount", 0) or 0)
 
 
 async def balances_of(
