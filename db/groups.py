@@ -4,9 +4,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from domain.enums import (
     Activity,
     Gender,
     GroupStatus,
+    LeavingReason,
     LoanStatus,
     MeetingFrequency,
     TrainingKind,
@@ -24,6 +26,7 @@ from domain.enums import (
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
 
+from . import savings as db_savings
 from .models import (
     Attendance,
     Facilitator,
@@ -72,6 +75,10 @@ class MemberFilter:
     group_ids: tuple[uuid.UUID, ...] | None = None
     joined_from: date | None = None
     joined_to: date | None = None
+    # Drop-outs: members who left the programme in this span (bounds may be open), for one
+    # of these reasons.
+    left_between: tuple[date | None, date | None] | None = None
+    leaving_reasons: tuple[LeavingReason, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,12 @@ def _filter_members(stmt: Select[Any], f: MemberFilter | None) -> Select[Any]:
             memberships.c.left_on.is_(None), memberships.c.group_id.in_(f.group_ids)
         )
         stmt = stmt.where(members.c.id.in_(current))
+    if f.leaving_reasons is not None:
+        stmt = stmt.where(members.c.leaving_reason.in_(f.leaving_reasons))
+    if f.left_between is not None:
+        stmt = between(
+            stmt.where(members.c.left_on.is_not(None)), members.c.left_on, *f.left_between
+        )
     return between(stmt, members.c.joined_on, f.joined_from, f.joined_to)
 
 
@@ -518,6 +531,10 @@ async def move_member(
     # Lock order: the member, then her current and new groups by id; the member's lock
     # serialises moves of one member, the groups' locks serialise with closing and training.
     member = await _member(session, scope, member_id, lock=True)
+    if member["left_on"] is not None:
+        raise RuleViolation(
+            "member", ErrorCode.INVALID_STATE, f"She left the programme on {member['left_on']}."
+        )
     current = await _open_membership(session, member_id)
     ids = {group_id} | ({current["group_id"]} if current is not None else set())
     locked = (
@@ -662,3 +679,203 @@ async def _not_attending(
     if known is None:
         return RuleViolation(field, ErrorCode.NOT_FOUND, "No such member.")
     return RuleViolation(field, ErrorCode.INVALID, "She is not a current member of this group.")
+
+
+async def leave_programme(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    member_id: uuid.UUID,
+    left_on: date,
+    reason: LeavingReason,
+    today: date,
+) -> RowMapping:
+    """A drop-out: the member leaves the programme on `left_on` for `reason`. Her group
+    membership ends that day (so she counts as an active member up to the day before), and
+    her savings accounts, all at zero, are closed that day."""
+    # Lock order as loanApply and memberMove: the member, then her group, then her accounts.
+    member = await _member(session, scope, member_id, lock=True)
+    current = await _open_membership(session, member_id)
+    if current is not None:
+        await session.execute(
+            select(groups.c.id)
+            .where(groups.c.id == current["group_id"])
+            .with_for_update(key_share=True)
+        )
+        # Closing her group while we waited ended her membership: read it again.
+        current = await _open_membership(session, member_id)
+    open_loans = await session.scalar(
+        select(func.count()).where(
+            loans.c.member_id == member_id,
+            loans.c.status.in_((LoanStatus.PENDING, LoanStatus.ACTIVE)),
+        )
+    )
+    last_closed = await session.scalar(
+        select(func.max(loans.c.closed_on)).where(loans.c.member_id == member_id)
+    )
+    open_accounts = await db_savings.balances_of(session, scope, member_id)
+    last_entry = await session.scalar(
+        select(func.max(db_savings.transactions.c.occurred_on))
+        .join(db_savings.accounts, db_savings.accounts.c.id == db_savings.transactions.c.account_id)
+        .where(db_savings.accounts.c.member_id == member_id)
+    )
+    currency = await session.scalar(
+        select(programmes.c.currency_code).where(programmes.c.id == member["programme_id"])
+    )
+    since = max(
+        day
+        for day in (
+            member["joined_on"],
+            current["joined_on"] if current is not None else None,
+            last_closed,
+            last_entry,
+        )
+        if day is not None
+    )
+    methodology.check_leaving(
+        left_already=member["left_on"],
+        left_on=left_on,
+        since=since,
+        open_loans=int(open_loans or 0),
+        saved=sum((a["balance"] for a in open_accounts), Decimal(0)),
+        currency=(currency or "").strip(),
+        today=today,
+    )
+    if current is not None:
+        await session.execute(
+            update(GroupMembership).where(memberships.c.id == current["id"]).values(left_on=left_on)
+        )
+    await db_savings.close_empty_accounts(session, member_id, left_on)
+    return await _returning(
+        session,
+        update(Member)
+        .where(members.c.id == member_id)
+        .values(left_on=left_on, leaving_reason=reason)
+        .returning(*members.c),
+    )
+
+
+async def correct_attendance(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    session_id: uuid.UUID,
+    attendee_ids: Sequence[uuid.UUID],
+    reason: str,
+) -> tuple[RowMapping, int, int]:
+    """Replace a session's attendance: each attendee a member of its group on the day it was
+    held. A member struck off an INITIAL session her first loan's eligibility counted is
+    refused (domain.groups.initial_sessions_lost). The session, and how many were added and
+    struck off."""
+    held = await _first(
+        session,
+        select(training_sessions).where(
+            training_sessions.c.id == session_id, scope.where(training_sessions.c.programme_id)
+        ),
+    )
+    if held is None:
+        raise RuleViolation("trainingSession", ErrorCode.NOT_FOUND, "No such training session.")
+    # The group's lock serialises this with sessions recorded and members moved.
+    await _locked_group(session, scope, held["group_id"])
+    if not reason.strip():
+        raise RuleViolation("reason", ErrorCode.REASON_REQUIRED, "Say why it is corrected.")
+    if not attendee_ids:
+        raise RuleViolation("attendees", ErrorCode.REQUIRED, "Name at least one attendee.")
+    methodology.distinct("attendees", attendee_ids)
+    day = held["held_on"]
+    in_group_then = set(
+        (
+            await session.scalars(
+                select(memberships.c.member_id).where(
+                    memberships.c.group_id == held["group_id"],
+                    memberships.c.member_id.in_(list(attendee_ids)),
+                    memberships.c.joined_on <= day,
+                    or_(memberships.c.left_on.is_(None), memberships.c.left_on > day),
+                )
+            )
+        ).all()
+    )
+    for index, member_id in enumerate(attendee_ids):
+        if member_id not in in_group_then:
+            field = ("attendees", str(index))
+            known = await session.scalar(
+                select(members.c.id).where(
+                    members.c.id == member_id, scope.where(members.c.programme_id)
+                )
+            )
+            if known is None:
+                raise RuleViolation(field, ErrorCode.NOT_FOUND, "No such member.")
+            raise RuleViolation(
+                field, ErrorCode.INVALID, f"She was not a member of this group on {day}."
+            )
+    before = set(
+        (
+            await session.scalars(
+                select(attendances.c.member_id).where(attendances.c.session_id == session_id)
+            )
+        ).all()
+    )
+    wanted = set(attendee_ids)
+    struck_off, added = before - wanted, wanted - before
+    if held["kind"] is TrainingKind.INITIAL and struck_off:
+        await _keep_first_loans_eligible(session, held, struck_off)
+    if struck_off:
+        await session.execute(
+            delete(Attendance).where(
+                attendances.c.session_id == session_id,
+                attendances.c.member_id.in_(sorted(struck_off)),
+            )
+        )
+    if added:
+        await session.execute(
+            insert(Attendance),
+            [
+                {"session_id": session_id, "member_id": m, "programme_id": held["programme_id"]}
+                for m in sorted(added)
+            ],
+        )
+    return held, len(added), len(struck_off)
+
+
+async def _keep_first_loans_eligible(
+    session: AsyncSession, held: RowMapping, struck_off: set[uuid.UUID]
+) -> None:
+    """Refuse striking a member off an INITIAL session her first loan's application counted."""
+    required = await session.scalar(
+        select(programmes.c.initial_training_sessions).where(
+            programmes.c.id == held["programme_id"]
+        )
+    )
+    assert required is not None
+    initial = training_sessions.alias("initial")
+    attended = (
+        select(func.count())
+        .select_from(attendances.join(initial, initial.c.id == attendances.c.session_id))
+        .where(
+            attendances.c.member_id == loans.c.member_id,
+            initial.c.kind == TrainingKind.INITIAL,
+            initial.c.held_on <= loans.c.applied_on,
+        )
+        .scalar_subquery()
+    )
+    # Declined or withdrawn applications no longer rest on the rule.
+    first_loans = await session.execute(
+        select(loans.c.applied_on, attended)
+        .where(
+            loans.c.member_id.in_(sorted(struck_off)),
+            loans.c.cycle == 1,
+            loans.c.status.in_(
+                (LoanStatus.PENDING, LoanStatus.ACTIVE, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF)
+            ),
+        )
+        .order_by(loans.c.applied_on)
+    )
+    for applied_on, count in first_loans:
+        refused = methodology.initial_sessions_lost(
+            attended_by_application=int(count),
+            required=required,
+            applied_on=applied_on,
+            held_on=held["held_on"],
+        )
+        if refused is not None:
+            raise refused

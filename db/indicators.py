@@ -601,7 +601,8 @@ def _savings_now(scope: Scope, filtered: bool) -> Select[Any]:
 def savings_at(scope: Scope, keys: Sequence[Key]) -> Query:
     """From the transactions: each member's balance after each day she moved money gives the
     change it made to the total and to the count of depositors; a day's figures are the sums
-    of the changes up to it."""
+    of the changes up to it. A reversal restates the past: neither it nor the entry it
+    cancels counts, on any day."""
     return Query(_savings_at(scope), _key_params(keys))
 
 
@@ -609,6 +610,7 @@ def savings_at(scope: Scope, keys: Sequence[Key]) -> Query:
 def _savings_at(scope: Scope) -> Select[Any]:
     key_sets = _key_sets()
     t, a = transactions, accounts
+    reversal = transactions.alias("reversal")
     signed = case((t.c.kind == SavingsTransactionKind.WITHDRAWAL, -t.c.amount), else_=t.c.amount)
     daily = (
         select(
@@ -622,6 +624,8 @@ def _savings_at(scope: Scope) -> Select[Any]:
         .where(
             t.c.programme_id.in_(select(key_sets.c.programme_id)),
             scope.where(t.c.programme_id),
+            t.c.kind != SavingsTransactionKind.REVERSAL,
+            ~exists().where(reversal.c.reverses_id == t.c.id),
         )
         .group_by(t.c.programme_id, a.c.currency_code, a.c.member_id, t.c.occurred_on)
         .subquery("daily")

@@ -52,6 +52,7 @@ OPERATIONS = (
     "installments",
     "repayments",
     "savings_accounts",
+    "savings_interest_postings",
     "savings_transactions",
 )
 # Kept by the programme's triggers and refreshes (migration 0004), and its heartbeat.

@@ -90,6 +90,19 @@ class SavingsTransactionKind(StrEnum):
     DEPOSIT = "DEPOSIT"
     WITHDRAWAL = "WITHDRAWAL"
     INTEREST = "INTEREST"
+    REVERSAL = "REVERSAL"
+
+
+class LeavingReason(StrEnum):
+    """Why a member left the programme (a drop-out)."""
+
+    MOVED_AWAY = "MOVED_AWAY"
+    BUSINESS_FAILURE = "BUSINESS_FAILURE"
+    DISSATISFIED = "DISSATISFIED"
+    JOINED_ANOTHER_INSTITUTION = "JOINED_ANOTHER_INSTITUTION"
+    FAMILY = "FAMILY"
+    DECEASED = "DECEASED"
+    OTHER = "OTHER"
 
 
 class ExpertiseDomain(StrEnum):

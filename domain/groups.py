@@ -13,6 +13,7 @@ from typing import Any
 from . import rules
 from .enums import GroupStatus
 from .errors import ErrorCode, RuleViolation
+from .money import round_money
 
 TRANSITIONS: Mapping[GroupStatus, frozenset[GroupStatus]] = {
     GroupStatus.IN_TRAINING: frozenset({GroupStatus.ACTIVE, GroupStatus.CLOSED}),
@@ -179,3 +180,57 @@ _GROUP_DETAILS: Mapping[str, tuple[str, Check]] = {
 def group_details(given: Mapping[str, Any]) -> dict[str, Any]:
     """A group's details by column (its facilitator aside, which needs a lookup), checked."""
     return _checked(given, _GROUP_DETAILS, "group details")
+
+
+def check_leaving(
+    *,
+    left_already: date | None,
+    left_on: date,
+    since: date,
+    open_loans: int,
+    saved: Decimal,
+    currency: str,
+    today: date,
+) -> None:
+    """A member leaving the programme (a drop-out) on `left_on`: once; not in the future nor
+    before `since` (her joining, her current group, her last loan closed, her last savings
+    entry); never with a PENDING or ACTIVE loan (decline, repay or write it off first), nor
+    with money saved (pay it out with savingsAccountClose first)."""
+    if left_already is not None:
+        raise RuleViolation(
+            "member", ErrorCode.INVALID_STATE, f"She left the programme on {left_already}."
+        )
+    rules.not_in_future("leftOn", left_on, today)
+    rules.in_order("leftOn", since, left_on)
+    if open_loans:
+        raise RuleViolation(
+            "member",
+            ErrorCode.ACTIVE_LOAN_EXISTS,
+            "She has a pending or active loan: it must be repaid, written off or declined "
+            "before she leaves.",
+        )
+    if saved > 0:
+        raise RuleViolation(
+            "member",
+            ErrorCode.BALANCE_NOT_ZERO,
+            f"She still has {round_money(saved, currency)} {currency} saved: pay it out (savingsAccountClose) "
+            "before she leaves.",
+        )
+
+
+def initial_sessions_lost(
+    *, attended_by_application: int, required: int, applied_on: date, held_on: date
+) -> RuleViolation | None:
+    """Why a member may not be struck off an INITIAL session held on `held_on`: her first
+    loan, applied for on `applied_on`, counted it to meet the programme's rule. None if the
+    rule still holds without it (or it came after her application)."""
+    if held_on > applied_on or attended_by_application - 1 >= required:
+        return None
+    return RuleViolation(
+        "attendees",
+        ErrorCode.LOAN_ELIGIBILITY_USED,
+        f"A member struck off attended it before applying for her first loan on "
+        f"{applied_on}: without it she attended {attended_by_application - 1} of the "
+        f"{required} initial sessions that loan required. Decline or withdraw the loan first, "
+        "or keep her on the session.",
+    )

@@ -25,7 +25,7 @@ from .context import Context, Info
 from .errors import PublicError
 from .federation import NoServiceSdl, Subgraph, contract_schema
 from .planner import PlannedReads
-from .resolvers import groups, loans, meetings, missions, network, savings
+from .resolvers import groups, loans, meetings, missions, network, products, savings
 from .resolvers.indicators import IndicatorQuery
 from .schema.groups import GroupQuery
 from .schema.loans import LoanQuery
@@ -154,6 +154,12 @@ class CachedParse(ParserCache):
 class Mutation:
     milestone_set = network.milestone_set
     milestone_update = network.milestone_update
+    loan_product_create = products.loan_product_create
+    loan_product_update = products.loan_product_update
+    loan_product_retire = products.loan_product_retire
+    facilitator_create = products.facilitator_create
+    facilitator_update = products.facilitator_update
+    facilitator_retire = products.facilitator_retire
     group_create = groups.group_create
     group_update = groups.group_update
     group_activate = groups.group_activate
@@ -161,7 +167,9 @@ class Mutation:
     member_enrol = groups.member_enrol
     member_update = groups.member_update
     member_move = groups.member_move
+    member_leave = groups.member_leave
     training_session_record = groups.training_session_record
+    training_session_correct_attendance = groups.training_session_correct_attendance
     meeting_record = meetings.meeting_record
     loan_apply = loans.loan_apply
     loan_approve = loans.loan_approve
@@ -171,6 +179,9 @@ class Mutation:
     loan_write_off = loans.loan_write_off
     savings_deposit = savings.savings_deposit
     savings_withdraw = savings.savings_withdraw
+    savings_transaction_reverse = savings.savings_transaction_reverse
+    savings_interest_post = savings.savings_interest_post
+    savings_account_close = savings.savings_account_close
     mission_plan = missions.mission_plan
     mission_start = missions.mission_start
     mission_findings_log = missions.mission_findings_log

@@ -25,7 +25,7 @@ from .missions import (
 from .network import AutonomyMilestone, Country, Currency, ExchangeRate, Network, Partner, Programme
 from .operations import AuditEntry, IdempotencyKey
 from .replication import ReplicatedProgramme, ReplicationHeartbeat
-from .savings import SavingsAccount, SavingsTransaction
+from .savings import SavingsAccount, SavingsInterestPosting, SavingsTransaction
 
 __all__ = [
     "Attendance",
@@ -65,6 +65,7 @@ __all__ = [
     "ReplicationHeartbeat",
     "Repayment",
     "SavingsAccount",
+    "SavingsInterestPosting",
     "SavingsTransaction",
     "TrainingSession",
 ]

@@ -14,7 +14,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from domain.enums import (
+    Activity,
+    Gender,
+    GroupStatus,
+    LeavingReason,
+    MeetingFrequency,
+    TrainingKind,
+)
 
 from .base import Base, Keyed, created_at, enum_column, programme_fk
 
@@ -29,7 +36,14 @@ class Facilitator(Keyed, Base):
     phone: Mapped[str | None] = mapped_column(Text)
     hired_on: Mapped[date]
     active: Mapped[bool] = mapped_column(default=True)
-    __table_args__ = (UniqueConstraint("id", "programme_id"),)
+    # Set by facilitatorRetire; older rows may be inactive without a day.
+    retired_on: Mapped[date | None]
+    __table_args__ = (
+        UniqueConstraint("id", "programme_id"),
+        CheckConstraint(
+            "retired_on IS NULL OR (NOT active AND retired_on >= hired_on)", name="retired_on"
+        ),
+    )
 
 
 class Group(Keyed, Base):
@@ -72,9 +86,16 @@ class Member(Keyed, Base):
     rural: Mapped[bool] = mapped_column(default=False)
     # PPI-style likelihood (percent) of living below the national poverty line.
     poverty_likelihood: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # A drop-out: the day she left the programme and why.
+    left_on: Mapped[date | None]
+    leaving_reason: Mapped[LeavingReason | None] = enum_column(LeavingReason)
     created_at: Mapped[datetime] = created_at()
     __table_args__ = (
         UniqueConstraint("id", "programme_id"),
+        CheckConstraint(
+            "(left_on IS NULL) = (leaving_reason IS NULL) AND (left_on IS NULL OR left_on >= joined_on)",
+            name="left_on",
+        ),
         CheckConstraint(
             "poverty_likelihood IS NULL OR poverty_likelihood BETWEEN 0 AND 100",
             name="poverty_likelihood",

@@ -49,7 +49,10 @@ class LoanProduct(Keyed, Base):
         DueDateRule, default=DueDateRule.DISBURSEMENT_DAY, server_default="DISBURSEMENT_DAY"
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Set by loanProductRetire; older rows may be inactive without a day.
+    retired_on: Mapped[date | None]
     __table_args__ = (
+        CheckConstraint("retired_on IS NULL OR NOT active", name="retired_on"),
         UniqueConstraint("programme_id", "name"),
         UniqueConstraint("id", "programme_id"),
         CheckConstraint("period_rate_percent >= 0", name="rate"),

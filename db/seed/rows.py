@@ -17,6 +17,7 @@ from domain.enums import (
     GroupStatus,
     InstallmentFrequency,
     InterestMethod,
+    LeavingReason,
     LoanStatus,
     MeetingFrequency,
     MissionMode,
@@ -106,6 +107,7 @@ class LoanProductRow(NamedTuple):
     allows_concurrent_loans: bool
     active: bool
     due_dates_follow: DueDateRule = DueDateRule.DISBURSEMENT_DAY
+    retired_on: date | None = None
 
 
 class LoanProductCycleRow(NamedTuple):
@@ -126,6 +128,7 @@ class FacilitatorRow(NamedTuple):
     phone: str | None
     hired_on: date
     active: bool
+    retired_on: date | None = None
 
 
 class GroupRow(NamedTuple):
@@ -155,6 +158,8 @@ class MemberRow(NamedTuple):
     rural: bool
     poverty_likelihood: Decimal | None
     created_at: datetime
+    left_on: date | None = None
+    leaving_reason: LeavingReason | None = None
 
 
 class GroupMembershipRow(NamedTuple):
@@ -261,6 +266,9 @@ class SavingsTransactionRow(NamedTuple):
     recorded_by_id: uuid.UUID | None
     recorded_at: datetime
     meeting_id: uuid.UUID | None = None
+    reverses_id: uuid.UUID | None = None
+    posting_id: uuid.UUID | None = None
+    note: str = ""
 
 
 class ExpertRow(NamedTuple):

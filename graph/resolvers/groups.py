@@ -1,5 +1,6 @@
-"""The writes of the groups domain: form, change, activate and close groups; enrol, change and
-move members; record training sessions with their attendance."""
+"""The writes of the groups domain: form, change, activate and close groups; enrol, change,
+move members and record their leaving; record training sessions with their attendance and
+correct it."""
 
 import uuid
 from collections.abc import Iterable
@@ -177,6 +178,25 @@ async def member_move(
     return Written("Member", row["id"], row["programme_id"], details)
 
 
+@mutation(
+    types.MemberLeavePayload,
+    description="Record that a member left the programme (a drop-out): a day and a reason.",
+)
+async def member_leave(
+    session: AsyncSession, viewer: Viewer, input: types.MemberLeaveInput
+) -> Written:
+    row = await db_groups.leave_programme(
+        session,
+        viewer.scope,
+        member_id=node_uuid(input.member, "Member", "member"),
+        left_on=input.left_on,
+        reason=input.reason,
+        today=date.today(),
+    )
+    details = {"leftOn": row["left_on"], "reason": row["leaving_reason"]}
+    return Written("Member", row["id"], row["programme_id"], details)
+
+
 def _attendee_ids(ids: list[relay.GlobalID]) -> list[uuid.UUID]:
     """Member IDs; a wrong one is named by its index, e.g. ('attendees', '2')."""
     found = []
@@ -215,4 +235,22 @@ async def training_session_record(
         today=date.today(),
     )
     details = {"group": group_id, "kind": row["kind"], "attendees": len(input.attendees)}
+    return Written("TrainingSession", row["id"], row["programme_id"], details)
+
+
+@mutation(
+    types.TrainingSessionCorrectAttendancePayload,
+    description="Correct who attended a training session (the list replaces its attendance).",
+)
+async def training_session_correct_attendance(
+    session: AsyncSession, viewer: Viewer, input: types.TrainingSessionCorrectAttendanceInput
+) -> Written:
+    row, added, struck_off = await db_groups.correct_attendance(
+        session,
+        viewer.scope,
+        session_id=node_uuid(input.training_session, "TrainingSession", "trainingSession"),
+        attendee_ids=_attendee_ids(input.attendees),
+        reason=input.reason,
+    )
+    details = {"added": added, "struckOff": struck_off, "reason": input.reason.strip()}
     return Written("TrainingSession", row["id"], row["programme_id"], details)

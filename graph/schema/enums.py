@@ -14,6 +14,7 @@ from domain.enums import (
     GroupStatus,
     InstallmentFrequency,
     InterestMethod,
+    LeavingReason,
     LoanStatus,
     MeetingFrequency,
     MissionMode,
@@ -91,7 +92,14 @@ strawberry.enum(
 )
 strawberry.enum(
     SavingsTransactionKind,
-    description="A DEPOSIT, a WITHDRAWAL, or INTEREST credited by the programme.",
+    description="A DEPOSIT, a WITHDRAWAL, INTEREST credited by the programme, or the "
+    "REVERSAL of one of those entered by mistake (the ledger then reads as if neither "
+    "had happened).",
+)
+strawberry.enum(
+    LeavingReason,
+    description="Why a member left the programme: MOVED_AWAY, BUSINESS_FAILURE, DISSATISFIED "
+    "(with the service), JOINED_ANOTHER_INSTITUTION, FAMILY (family reasons), DECEASED, OTHER.",
 )
 
 __all__ = [
@@ -103,6 +111,7 @@ __all__ = [
     "GroupStatus",
     "InstallmentFrequency",
     "InterestMethod",
+    "LeavingReason",
     "LoanStatus",
     "MeetingFrequency",
     "MissionMode",

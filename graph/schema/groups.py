@@ -17,7 +17,7 @@ from db.pagination import Listing
 
 from ..context import Info
 from ..dataloaders.base import CountKey
-from .enums import Activity, Gender, GroupStatus, MeetingFrequency, TrainingKind
+from .enums import Activity, Gender, GroupStatus, LeavingReason, MeetingFrequency, TrainingKind
 from .fields import child_list, children, count_of, parent, root_connection
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .privacy import personal
@@ -101,9 +101,18 @@ class MemberFilter:
     joined_between: DateRange | None = strawberry.field(
         default=None, description="Members who joined the programme in this span."
     )
+    left_between: DateRange | None = strawberry.field(
+        default=None,
+        description="Drop-outs: members who left the programme in this span (memberLeave); "
+        "`totalCount` is the number of drop-outs of a period.",
+    )
+    leaving_reasons: list[LeavingReason] | None = strawberry.field(
+        default=None, description="Members who left for one of these reasons."
+    )
 
     def to_db(self) -> db_groups.MemberFilter:
         joined = self.joined_between or DateRange()
+        left = self.left_between
         return db_groups.MemberFilter(
             programme_codes=as_tuple(self.programmes),
             genders=as_tuple(self.genders),
@@ -111,6 +120,8 @@ class MemberFilter:
             group_ids=node_keys(self.groups, "Group", "filter.groups"),
             joined_from=joined.from_,
             joined_to=joined.to,
+            left_between=(left.from_, left.to) if left is not None else None,
+            leaving_reasons=as_tuple(self.leaving_reasons),
         )
 
 
@@ -143,7 +154,14 @@ class Facilitator(RowNode):
     last_name: str = strawberry.field(description="Last name.")
     phone: str | None = personal("Phone number, if known.")
     hired_on: date = strawberry.field(description="When the programme hired them.")
-    active: bool = strawberry.field(description="Whether they still work for the programme.")
+    active: bool = strawberry.field(
+        description="Whether they still work for the programme: a retired facilitator takes "
+        "no new group and holds no session for another's group."
+    )
+    retired_on: date | None = strawberry.field(
+        description="When facilitatorRetire retired them; null while active (or if left "
+        "before the day was recorded)."
+    )
     programme_id: strawberry.Private[uuid.UUID]
     listing = db_groups.FACILITATORS
     programme = parent(_Programme, "programme_id", description="The programme they work for.")
@@ -240,6 +258,13 @@ class Member(RowNode):
     poverty_likelihood: Decimal | None = personal(
         "PPI-style likelihood, in percent, of living below the national poverty line; null if "
         "not scored."
+    )
+    left_on: date | None = strawberry.field(
+        description="When she left the programme (a drop-out, memberLeave); null while she "
+        "is in it. From that day she is not an active member."
+    )
+    leaving_reason: LeavingReason | None = strawberry.field(
+        description="Why she left; null while she is in the programme."
     )
     programme_id: strawberry.Private[uuid.UUID]
     listing = db_groups.MEMBERS
@@ -623,6 +648,65 @@ class TrainingSessionRecordInput:
 class TrainingSessionRecordPayload:
     training_session: TrainingSession | None = strawberry.field(
         description="The session recorded; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="A member leaves the programme (a drop-out) on a day, for a reason: her group "
+    "membership ends that day and her savings accounts (all at zero) close; she counts as an "
+    "active member up to the day before. Refused while she has a PENDING or ACTIVE loan "
+    "(ACTIVE_LOAN_EXISTS) or money saved (BALANCE_NOT_ZERO: savingsAccountClose pays it out), "
+    "and once she has left (INVALID_STATE). Leaving is final: she is not moved, trained or "
+    "lent to again."
+)
+class MemberLeaveInput:
+    member: relay.GlobalID = strawberry.field(description="The member who leaves.")
+    left_on: date = strawberry.field(
+        description="When: not in the future, not before she joined her group, her last loan "
+        "closed or her last savings entry."
+    )
+    reason: LeavingReason = strawberry.field(description="Why she leaves.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of memberLeave.")
+class MemberLeavePayload:
+    member: Member | None = strawberry.field(
+        description="The member, with leftOn and leavingReason; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="Correct who attended a training session: the list replaces its attendance. "
+    "Each attendee was a member of the session's group on the day it was held. Striking a "
+    "member off an INITIAL session is refused (LOAN_ELIGIBILITY_USED) when her first loan "
+    "(pending or granted) counted it to meet the programme's initial-training rule."
+)
+class TrainingSessionCorrectAttendanceInput:
+    training_session: relay.GlobalID = strawberry.field(description="The session.")
+    attendees: list[relay.GlobalID] = strawberry.field(
+        description="Everyone who attended (at least one), each once."
+    )
+    reason: str = strawberry.field(description="Why the attendance is corrected (required).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of trainingSessionCorrectAttendance.")
+class TrainingSessionCorrectAttendancePayload:
+    training_session: TrainingSession | None = strawberry.field(
+        description="The session, with its corrected attendance; null if refused."
     )
     user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
     replayed: bool = strawberry.field(

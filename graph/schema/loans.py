@@ -126,6 +126,10 @@ class LoanProduct(RowNode):
         "on the group's first meeting day on or after that (MEETING_DAY)."
     )
     active: bool = strawberry.field(description="Whether the product is offered for new loans.")
+    retired_on: date | None = strawberry.field(
+        description="When loanProductRetire retired it; null while offered (or if withdrawn "
+        "before the day was recorded)."
+    )
     programme_id: strawberry.Private[uuid.UUID]
     currency_code: strawberry.Private[str]
     listing = db_loans.LOAN_PRODUCTS

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 import strawberry
@@ -16,9 +17,9 @@ from db import savings as db_savings
 from db.pagination import Listing, PageArgs
 
 from ..context import Info
-from .enums import ProgrammePhase
+from .enums import InstallmentFrequency, InterestMethod, ProgrammePhase
 from .fields import child_list, children, root_connection
-from .money import Currency, ExchangeRate
+from .money import Currency, ExchangeRate, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import Connection, RowNode, as_tuple, page_args
 
@@ -349,3 +350,179 @@ class MilestoneSetPayload(MilestonePayload):
 @strawberry.type(description="The result of milestoneUpdate.")
 class MilestoneUpdatePayload(MilestonePayload):
     pass
+
+
+# --- Loan products (head office) and facilitators (head office or the programme's staff) ----
+
+_TERMS_NOTE = (
+    "A loan keeps the rate, interest method, frequency and fee it was applied for under; "
+    "the number of installments is the product's when the loan is disbursed."
+)
+
+
+@strawberry.input(
+    description="A band of loan cycles a product serves, with the principal it lends for them."
+)
+class LoanProductCycleInput:
+    first_cycle: int = strawberry.field(description="The first cycle served (1 or more).")
+    last_cycle: int | None = strawberry.field(
+        default=None, description="The last cycle served; null: every later cycle too."
+    )
+    min_principal: MoneyInput = strawberry.field(
+        description="Smallest principal for these cycles, within the product's range."
+    )
+    max_principal: MoneyInput = strawberry.field(
+        description="Largest principal for these cycles (equal to the minimum for a fixed "
+        "amount, as FANSOTO's first loan)."
+    )
+
+
+@strawberry.input(
+    description="A new loan product of a programme, offered from now on (head office). "
+    "Rates and fees are percents (0 to 100); 1 to 120 installments; amounts in the "
+    "programme's currency; cycle bands must not overlap and lend within the product's range."
+)
+class LoanProductCreateInput:
+    programme: relay.GlobalID = strawberry.field(description="The programme offering it.")
+    name: str = strawberry.field(description="Unique in the programme, e.g. First loan.")
+    interest_method: InterestMethod = strawberry.field(description="How interest is computed.")
+    period_rate_percent: Decimal = strawberry.field(
+        description="Interest per installment period, in percent (4 decimals at most)."
+    )
+    installments: int = strawberry.field(description="Number of installments (the term).")
+    installment_frequency: InstallmentFrequency = strawberry.field(
+        description="How often installments fall due."
+    )
+    min_principal: MoneyInput = strawberry.field(description="Smallest principal it lends.")
+    max_principal: MoneyInput = strawberry.field(description="Largest principal it lends.")
+    fee_percent: Decimal = strawberry.field(
+        default=Decimal(0), description="Fee at disbursement, in percent (2 decimals at most)."
+    )
+    allows_concurrent_loans: bool = strawberry.field(
+        default=False, description="Whether a member may hold it alongside another loan."
+    )
+    cycles: list[LoanProductCycleInput] = strawberry.field(
+        default_factory=list,
+        description="The cycles it serves and their amounts; empty: every cycle, within "
+        "minPrincipal and maxPrincipal.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description=f"Change some of a product's terms (head office; not a retired product). "
+    f"Omitted fields stay; `cycles`, when given, replaces every band. {_TERMS_NOTE}"
+)
+class LoanProductUpdateInput:
+    product: relay.GlobalID = strawberry.field(description="The product.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    interest_method: InterestMethod | None = strawberry.field(
+        default=None, description="A new interest method."
+    )
+    period_rate_percent: Decimal | None = strawberry.field(
+        default=None, description="A new rate per period, in percent."
+    )
+    installments: int | None = strawberry.field(default=None, description="A new term.")
+    installment_frequency: InstallmentFrequency | None = strawberry.field(
+        default=None, description="A new frequency."
+    )
+    min_principal: MoneyInput | None = strawberry.field(
+        default=None, description="A new smallest principal."
+    )
+    max_principal: MoneyInput | None = strawberry.field(
+        default=None, description="A new largest principal."
+    )
+    fee_percent: Decimal | None = strawberry.field(default=None, description="A new fee.")
+    allows_concurrent_loans: bool | None = strawberry.field(
+        default=None, description="Whether it may be held alongside another loan."
+    )
+    cycles: list[LoanProductCycleInput] | None = strawberry.field(
+        default=None, description="The new bands, replacing the old ones ([]: every cycle)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="Retire a product (head office): no new application uses it (loanApply "
+    "refuses it); its loans, pending ones included, keep pointing at it."
+)
+class LoanProductRetireInput:
+    product: relay.GlobalID = strawberry.field(description="The product.")
+    retired_on: date = strawberry.field(description="When: not in the future.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanProductCreate, loanProductUpdate or Retire.")
+class LoanProductPayload:
+    product: Annotated["LoanProduct", strawberry.lazy(_loans)] | None = strawberry.field(
+        description="The product as it now stands; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )
+
+
+@strawberry.input(
+    description="A new facilitator of a programme (head office, or the programme's staff)."
+)
+class FacilitatorCreateInput:
+    programme: relay.GlobalID = strawberry.field(description="The programme hiring them.")
+    first_name: str = strawberry.field(description="First name.")
+    last_name: str = strawberry.field(description="Last name.")
+    phone: str | None = strawberry.field(
+        default=None, description="Phone number (personal data); blank: unknown."
+    )
+    hired_on: date = strawberry.field(description="When they were hired: not in the future.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="Correct a facilitator's names or phone (head office, or the programme's "
+    "staff). Omitted fields stay; a null phone clears it."
+)
+class FacilitatorUpdateInput:
+    facilitator: relay.GlobalID = strawberry.field(description="The facilitator.")
+    first_name: str | None = strawberry.field(default=strawberry.UNSET, description="First name.")
+    last_name: str | None = strawberry.field(default=strawberry.UNSET, description="Last name.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone number.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="A facilitator leaves the programme (head office, or the programme's staff): "
+    "refused while they still facilitate an open group (STILL_ASSIGNED: give each another "
+    "facilitator with groupUpdate first). A retired facilitator takes no new group and holds "
+    "no new session; past groups, sessions and collections keep pointing at them."
+)
+class FacilitatorRetireInput:
+    facilitator: relay.GlobalID = strawberry.field(description="The facilitator.")
+    retired_on: date = strawberry.field(
+        description="When: not in the future, not before they were hired."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(
+    description="The result of facilitatorCreate, facilitatorUpdate or facilitatorRetire."
+)
+class FacilitatorPayload:
+    facilitator: Annotated["Facilitator", strawberry.lazy(_groups)] | None = strawberry.field(
+        description="The facilitator as they now stand; null if refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused, if it was.")
+    replayed: bool = strawberry.field(
+        description="True when this is the first result of an earlier request with the same key."
+    )

@@ -418,7 +418,8 @@ async def test_a_closed_account_takes_no_movement(
             b["programme"],
             b["member"],
             closed_on=days_ago(20),
-            movements=[sf.deposit(days_ago(300), 1_000)],
+            # A closed account holds nothing: its balance was paid out on closing.
+            movements=[sf.deposit(days_ago(300), 1_000), sf.withdrawal(days_ago(20), 1_000)],
         )
 
     withdrawal = await send(
