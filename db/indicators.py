@@ -1574,9 +1574,10 @@ async def refresh_programme(
         ]
         for table, key, query, columns in families:
             await _upsert(session, table, key, query, columns)
+        target: Any = IndicatorStock.__table__
         stocks = _stock_changes(scope)
         await session.execute(
-            insert(stocks_table).from_select(
+            insert(target).from_select(
                 ["programme_id", "currency_code", "day", *STOCK_COLUMNS], stocks
             ),
             {"programme": programme_id, "since": start, "through": through},
