@@ -1198,13 +1198,19 @@ def stock_snapshots(scope: Scope, keys: Sequence[Key]) -> Query:
 def _stock_snapshots(scope: Scope) -> Select[Any]:
     k = _keys()
     t = stocks_table
+    c = Currency.__table__
+    # Per key and currency, the latest row by the primary key (programme, currency, day):
+    # one index probe each, however many days the snapshots hold.
     latest = (
         select(t)
         .where(
-            t.c.programme_id == k.c.programme_id, t.c.day <= k.c.day, scope.where(t.c.programme_id)
+            t.c.programme_id == k.c.programme_id,
+            t.c.currency_code == c.c.code,
+            t.c.day <= k.c.day,
+            scope.where(t.c.programme_id),
         )
-        .distinct(t.c.currency_code)
-        .order_by(t.c.currency_code, t.c.day.desc())
+        .order_by(t.c.day.desc())
+        .limit(1)
         .lateral("latest")
     )
     return (
@@ -1215,11 +1221,9 @@ def _stock_snapshots(scope: Scope) -> Select[Any]:
             *(latest.c[name] for name in STOCK_COLUMNS),
         )
         .select_from(k)
+        .join(c, true())
         .join(latest, true())
     )
-
-
-# Snapshots -------------------------------------------------------------------------------
 
 
 def day_snapshots(scope: Scope, ranges: Sequence[Range], columns: tuple[str, ...]) -> Query:
