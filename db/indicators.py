@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CHAR,
     Date,
     FromClause,
     Integer,
@@ -923,6 +924,91 @@ def _repayment_flows(
     return _per_range(rg, due, "due", by_day)
 
 
+@cache
+def _daily_repayment_flows(scope: Scope) -> Select[Any]:
+    """`repayment_flows` of the programme `programme` by day, from `since` through `through`,
+    in one pass for the refresh: rows of (currency_code, day, REPAYMENT_FLOWS).
+
+    An installment settled by its due date got all of it; for the others, what the loan's
+    standing repayments up to that day paid beyond the earlier installments: the repayments
+    and those installments in one stream per loan, ordered by day (a day's repayments before
+    its installments), whose running sum is what was paid by each due date. So no
+    installment looks its loan's ledger up by itself."""
+    i, r = installments, repayments.alias("r")
+    total = i.c.principal_due + i.c.interest_due
+    due = and_(
+        i.c.programme_id == PROGRAMME,
+        scope.where(i.c.programme_id),
+        i.c.due_on >= SINCE,
+        i.c.due_on <= THROUGH,
+        not_(and_(loans.c.status == LoanStatus.WRITTEN_OFF, loans.c.closed_on < i.c.due_on)),
+    )
+    schedule = (
+        select(
+            i.c.loan_id,
+            i.c.due_on,
+            i.c.paid_on,
+            loans.c.currency_code,
+            total.label("total"),
+            (func.sum(total).over(partition_by=i.c.loan_id, order_by=i.c.number) - total).label(
+                "due_before"
+            ),
+            due.label("counted"),
+        )
+        .join(loans, loans.c.id == i.c.loan_id)
+        .where(i.c.programme_id == PROGRAMME, i.c.due_on <= THROUGH)
+        .cte("schedule")
+    )
+    sc = schedule.c
+    settled = and_(sc.paid_on.is_not(None), sc.paid_on <= sc.due_on)
+    late = and_(sc.counted, not_(settled))
+    zero = literal(0)
+    stream = union_all(
+        select(
+            sc.loan_id,
+            sc.due_on.label("day"),
+            literal(1).label("kind"),
+            sc.currency_code,
+            sc.total,
+            sc.due_before,
+            zero.label("amount"),
+        ).where(late),
+        select(
+            r.c.loan_id,
+            r.c.paid_on,
+            literal(0),
+            literal(None, CHAR(3)),
+            zero,
+            zero,
+            r.c.amount,
+        ).where(
+            r.c.programme_id == PROGRAMME,
+            r.c.paid_on <= THROUGH,
+            _standing(r),
+            r.c.loan_id.in_(select(sc.loan_id).where(late)),
+        ),
+    ).subquery("stream")
+    st = stream.c
+    paid_by_due = func.sum(st.amount).over(
+        partition_by=st.loan_id, order_by=(st.day, st.kind), rows=(None, 0)
+    )
+    ordered = select(stream, paid_by_due.label("paid_by_due")).subquery("ordered")
+    o = ordered.c
+    received = func.least(o.total, func.greatest(0, o.paid_by_due - o.due_before))
+    parts = union_all(
+        select(o.currency_code, o.day, o.total, received.label("received")).where(o.kind == 1),
+        select(sc.currency_code, sc.due_on, sc.total, sc.total).where(sc.counted, settled),
+    ).subquery("parts")
+    pt = parts.c
+    return select(
+        PROGRAMME.label("programme_id"),
+        pt.currency_code,
+        pt.day.label("key"),
+        func.sum(pt.total).label("amount_due"),
+        func.sum(pt.received).label("amount_received_on_time"),
+    ).group_by(pt.currency_code, pt.day)
+
+
 def retention(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
     """Loans repaid in full in each range, and those whose borrower took a next loan (disbursed
     after it) within RETENTION_DAYS of repaying it."""
@@ -1574,9 +1660,10 @@ async def refresh_programme(
     )
     if start <= through:
         days = [(programme_id, start, through)]
+        one = {"programme": programme_id, "since": start, "through": through}
         families: list[tuple[Any, str, Query, Sequence[str]]] = [
             (IndicatorDay, "day", loan_flows(scope, days, by_day=True), LOAN_FLOWS),
-            (IndicatorDay, "day", repayment_flows(scope, days, by_day=True), REPAYMENT_FLOWS),
+            (IndicatorDay, "day", Query(_daily_repayment_flows(scope), one), REPAYMENT_FLOWS),
         ]
         for table, key, query, columns in families:
             await _upsert(session, table, key, query, columns)
@@ -1586,7 +1673,7 @@ async def refresh_programme(
             insert(target).from_select(
                 ["programme_id", "currency_code", "day", *STOCK_COLUMNS], stocks
             ),
-            {"programme": programme_id, "since": start, "through": through},
+            one,
         )
     if retention_start <= retention_through:
         repaid = [(programme_id, retention_start, retention_through)]
