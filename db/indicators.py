@@ -436,7 +436,9 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
     return _loan_stocks(state)
 
 
-def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) -> Any:
+def _poured(
+    with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False, among: Any = None
+) -> Any:
     """The loan's state on a day, for each row of `with_paid` (a loan's `id` and `principal`,
     a `day` and `paid`: its standing repayments up to that day): that total poured into its
     schedule, oldest installment first, interest then principal (domain.allocation), gives
@@ -445,13 +447,16 @@ def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) ->
     The one definition of a loan's state on a past day: the indicators' stocks and the loans'
     days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
     `by_index` for a few of them (a page, a filtered list): looked up one by one rather
-    than hashed against every schedule (which suits a whole portfolio)."""
+    than hashed against every schedule (which suits a whole portfolio); `among`: a condition
+    on the installments that narrows their scan (their programme)."""
     i = installments
     wanted = (
         i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
         if by_index
         else i.c.loan_id.in_(loan_ids)
     )
+    if among is not None:
+        wanted = and_(among, wanted)
     lines = (
         select(
             i.c.loan_id,
@@ -1108,7 +1113,7 @@ def _loan_stock_changes(scope: Scope) -> Any:
         .subquery("with_paid")
     )
     ids = select(loans.c.id).where(wanted)
-    p = _poured(with_paid, ids).c
+    p = _poured(with_paid, ids, among=installments.c.programme_id == PROGRAMME).c
     ends = func.coalesce(func.lead(p.day).over(partition_by=p.id, order_by=p.day), p.closed_on)
     states = (
         select(
