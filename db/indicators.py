@@ -52,7 +52,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -1260,7 +1260,7 @@ def _stock_changes(scope: Scope) -> Select[Any]:
     base = (
         select(t)
         .where(t.c.programme_id == PROGRAMME, t.c.day < SINCE)
-        .distinct(t.c.currency_code)
+        .ext(distinct_on(t.c.currency_code))
         .order_by(t.c.currency_code, t.c.day.desc())
         .subquery("base")
     )
