@@ -8,12 +8,15 @@ Three sources give the same rows:
   savings and outreach totals kept by triggers): stocks as of today, without the ledger;
 - the ledger (repayments and the schedules they pay, savings transactions, memberships):
   stocks at the end of any day, flows over any range;
-- month-end snapshots (indicator_months), the ledger's figures computed by `refresh` and
-  valid up to indicator_state.valid_through (triggers pull it back on back-dated writes).
+- daily snapshots (indicator_stocks: the stocks on each day they change; indicator_days: the
+  flows of each day), the ledger's figures computed by `refresh` and valid up to
+  indicator_state.valid_through (triggers pull it back on back-dated writes).
 
 `plan` decides, per programme and day or range, which source answers.
 """
 
+import asyncio
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CHAR,
     Date,
     FromClause,
     Integer,
@@ -48,7 +52,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,9 +61,6 @@ from domain.indicators import (
     PAR30_DAYS,
     PAR90_DAYS,
     RETENTION_DAYS,
-    month_end,
-    month_start,
-    months_between,
 )
 
 from .engine import Database
@@ -79,10 +80,10 @@ from .models import (
 )
 from .models.indicators import (
     IndicatorDay,
-    IndicatorMonth,
     IndicatorOutreach,
     IndicatorSavings,
     IndicatorState,
+    IndicatorStock,
 )
 from .scope import Scope
 
@@ -95,7 +96,7 @@ memberships = GroupMembership.__table__
 groups = Group.__table__
 members = Member.__table__
 programmes = Programme.__table__
-months_table = IndicatorMonth.__table__
+stocks_table = IndicatorStock.__table__
 days_table = IndicatorDay.__table__
 savings_table = IndicatorSavings.__table__
 outreach_table = IndicatorOutreach.__table__
@@ -435,7 +436,9 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
     return _loan_stocks(state)
 
 
-def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) -> Any:
+def _poured(
+    with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False, among: Any = None
+) -> Any:
     """The loan's state on a day, for each row of `with_paid` (a loan's `id` and `principal`,
     a `day` and `paid`: its standing repayments up to that day): that total poured into its
     schedule, oldest installment first, interest then principal (domain.allocation), gives
@@ -444,13 +447,16 @@ def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) ->
     The one definition of a loan's state on a past day: the indicators' stocks and the loans'
     days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
     `by_index` for a few of them (a page, a filtered list): looked up one by one rather
-    than hashed against every schedule (which suits a whole portfolio)."""
+    than hashed against every schedule (which suits a whole portfolio); `among`: a condition
+    on the installments that narrows their scan (their programme)."""
     i = installments
     wanted = (
         i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
         if by_index
         else i.c.loan_id.in_(loan_ids)
     )
+    if among is not None:
+        wanted = and_(among, wanted)
     lines = (
         select(
             i.c.loan_id,
@@ -609,6 +615,17 @@ def savings_at(scope: Scope, keys: Sequence[Key]) -> Query:
 @cache
 def _savings_at(scope: Scope) -> Select[Any]:
     key_sets = _key_sets()
+    changes = _savings_changes(
+        lambda c: and_(c.in_(select(key_sets.c.programme_id)), scope.where(c))
+    )
+    return _totals_at_keys(key_sets, changes, SAVINGS_STOCKS)
+
+
+def _savings_changes(programmes_wanted: Callable[[Any], Any]) -> Any:
+    """The changes each day made to the savings stocks (programme_id, currency_code, day and
+    SAVINGS_STOCKS): each member's balance after each day she moved money gives the change
+    to the total and to the count of depositors. `programmes_wanted`: a condition on a
+    programme_id column."""
     t, a = transactions, accounts
     reversal = transactions.alias("reversal")
     signed = case((t.c.kind == SavingsTransactionKind.WITHDRAWAL, -t.c.amount), else_=t.c.amount)
@@ -622,8 +639,7 @@ def _savings_at(scope: Scope) -> Select[Any]:
         )
         .join(a, a.c.id == t.c.account_id)
         .where(
-            t.c.programme_id.in_(select(key_sets.c.programme_id)),
-            scope.where(t.c.programme_id),
+            programmes_wanted(t.c.programme_id),
             t.c.kind != SavingsTransactionKind.REVERSAL,
             ~exists().where(reversal.c.reverses_id == t.c.id),
         )
@@ -642,14 +658,13 @@ def _savings_at(scope: Scope) -> Select[Any]:
     became = case((running.c.balance > 0, 1), else_=0) - case(
         (running.c.balance - running.c.net > 0, 1), else_=0
     )
-    changes = select(
+    return select(
         running.c.programme_id,
         running.c.currency_code,
         running.c.occurred_on.label("day"),
         running.c.net.label("savings_balance"),
         became.label("active_depositors"),
     ).subquery("changes")
-    return _totals_at_keys(key_sets, changes, SAVINGS_STOCKS)
 
 
 def _totals_at_keys(key_sets: Any, changes: Any, columns: Sequence[str]) -> Select[Any]:
@@ -720,8 +735,17 @@ def outreach_at(scope: Scope, keys: Sequence[Key]) -> Query:
 @cache
 def _outreach_at(scope: Scope) -> Select[Any]:
     key_sets = _key_sets()
+    changes = _outreach_changes(
+        lambda c: and_(c.in_(select(key_sets.c.programme_id)), scope.where(c))
+    )
+    return _totals_at_keys(key_sets, changes, OUTREACH_STOCKS)
+
+
+def _outreach_changes(programmes_wanted: Callable[[Any], Any]) -> Any:
+    """The changes each day made to the outreach counts (programme_id, currency_code: the
+    programme's own, day and OUTREACH_STOCKS): each membership and group counts from its first
+    day to the day before its end. `programmes_wanted`: a condition on a programme_id column."""
     m, g, gm = members, groups, memberships
-    wanted = gm.c.programme_id.in_(select(key_sets.c.programme_id))
     spans = (
         select(
             gm.c.programme_id,
@@ -731,15 +755,13 @@ def _outreach_at(scope: Scope) -> Select[Any]:
         )
         .join(g, g.c.id == gm.c.group_id)
         .join(m, m.c.id == gm.c.member_id)
-        .where(wanted, scope.where(gm.c.programme_id))
+        .where(programmes_wanted(gm.c.programme_id))
         .cte("spans")
     )
     counted = or_(spans.c.until.is_(None), spans.c.until > spans.c.since)
     zero, one = literal(0), literal(1)
     closed = and_(g.c.closed_on.is_not(None), g.c.closed_on > g.c.formed_on)
-    in_scope = and_(
-        g.c.programme_id.in_(select(key_sets.c.programme_id)), scope.where(g.c.programme_id)
-    )
+    in_scope = programmes_wanted(g.c.programme_id)
     events = union_all(
         select(spans.c.programme_id, spans.c.since, one, spans.c.woman, zero).where(counted),
         select(spans.c.programme_id, spans.c.until, -one, -spans.c.woman, zero).where(
@@ -749,7 +771,7 @@ def _outreach_at(scope: Scope) -> Select[Any]:
         select(g.c.programme_id, g.c.closed_on, zero, zero, -one).where(in_scope, closed),
     ).subquery("events")
     programme_id, day, *values = events.c
-    changes = (
+    return (
         select(
             programme_id.label("programme_id"),
             programmes.c.currency_code,
@@ -759,7 +781,6 @@ def _outreach_at(scope: Scope) -> Select[Any]:
         .join(programmes, programmes.c.id == programme_id)
         .subquery("changes")
     )
-    return _totals_at_keys(key_sets, changes, OUTREACH_STOCKS)
 
 
 def outreach_now(scope: Scope, codes: Sequence[str] | None, today: date) -> Query:
@@ -914,6 +935,91 @@ def _repayment_flows(
     return _per_range(rg, due, "due", by_day)
 
 
+@cache
+def _daily_repayment_flows(scope: Scope) -> Select[Any]:
+    """`repayment_flows` of the programme `programme` by day, from `since` through `through`,
+    in one pass for the refresh: rows of (currency_code, day, REPAYMENT_FLOWS).
+
+    An installment settled by its due date got all of it; for the others, what the loan's
+    standing repayments up to that day paid beyond the earlier installments: the repayments
+    and those installments in one stream per loan, ordered by day (a day's repayments before
+    its installments), whose running sum is what was paid by each due date. So no
+    installment looks its loan's ledger up by itself."""
+    i, r = installments, repayments.alias("r")
+    total = i.c.principal_due + i.c.interest_due
+    due = and_(
+        i.c.programme_id == PROGRAMME,
+        scope.where(i.c.programme_id),
+        i.c.due_on >= SINCE,
+        i.c.due_on <= THROUGH,
+        not_(and_(loans.c.status == LoanStatus.WRITTEN_OFF, loans.c.closed_on < i.c.due_on)),
+    )
+    schedule = (
+        select(
+            i.c.loan_id,
+            i.c.due_on,
+            i.c.paid_on,
+            loans.c.currency_code,
+            total.label("total"),
+            (func.sum(total).over(partition_by=i.c.loan_id, order_by=i.c.number) - total).label(
+                "due_before"
+            ),
+            due.label("counted"),
+        )
+        .join(loans, loans.c.id == i.c.loan_id)
+        .where(i.c.programme_id == PROGRAMME, i.c.due_on <= THROUGH)
+        .cte("schedule")
+    )
+    sc = schedule.c
+    settled = and_(sc.paid_on.is_not(None), sc.paid_on <= sc.due_on)
+    late = and_(sc.counted, not_(settled))
+    zero = literal(0)
+    stream = union_all(
+        select(
+            sc.loan_id,
+            sc.due_on.label("day"),
+            literal(1).label("kind"),
+            sc.currency_code,
+            sc.total,
+            sc.due_before,
+            zero.label("amount"),
+        ).where(late),
+        select(
+            r.c.loan_id,
+            r.c.paid_on,
+            literal(0),
+            literal(None, CHAR(3)),
+            zero,
+            zero,
+            r.c.amount,
+        ).where(
+            r.c.programme_id == PROGRAMME,
+            r.c.paid_on <= THROUGH,
+            _standing(r),
+            r.c.loan_id.in_(select(sc.loan_id).where(late)),
+        ),
+    ).subquery("stream")
+    st = stream.c
+    paid_by_due = func.sum(st.amount).over(
+        partition_by=st.loan_id, order_by=(st.day, st.kind), rows=(None, 0)
+    )
+    ordered = select(stream, paid_by_due.label("paid_by_due")).subquery("ordered")
+    o = ordered.c
+    received = func.least(o.total, func.greatest(0, o.paid_by_due - o.due_before))
+    parts = union_all(
+        select(o.currency_code, o.day, o.total, received.label("received")).where(o.kind == 1),
+        select(sc.currency_code, sc.due_on, sc.total, sc.total).where(sc.counted, settled),
+    ).subquery("parts")
+    pt = parts.c
+    return select(
+        PROGRAMME.label("programme_id"),
+        pt.currency_code,
+        pt.day.label("key"),
+        func.sum(pt.total).label("amount_due"),
+        func.sum(pt.received).label("amount_received_on_time"),
+    ).group_by(pt.currency_code, pt.day)
+
+
 def retention(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
     """Loans repaid in full in each range, and those whose borrower took a next loan (disbursed
     after it) within RETENTION_DAYS of repaying it."""
@@ -947,23 +1053,273 @@ def _retention(scope: Scope, by_day: bool) -> Select[Any]:
     return _per_range(rg, repaid, "repaid", by_day)
 
 
-# Snapshots -------------------------------------------------------------------------------
+# Daily stock snapshots: the stocks on every day they change ------------------------------
+
+PROGRAMME = bindparam("programme", type_=Uuid())
+SINCE = bindparam("since", type_=Date())
+THROUGH = bindparam("through", type_=Date())
+FOREVER = cast(literal("infinity"), Date())
+STOCK_COLUMNS = LOAN_STOCKS + SAVINGS_STOCKS + OUTREACH_STOCKS
 
 
-def month_snapshots(scope: Scope, keys: Sequence[Key]) -> Query:
-    """The month-end stocks of the (programme, month's first day) keys; `key` is the month."""
-    return Query(_month_snapshots(scope), _key_params(keys))
+def _open_since(day: Any) -> Any:
+    """A loan disbursed and outstanding at the end of some day on or after `day`."""
+    return and_(
+        loans.c.disbursed_on.is_not(None),
+        or_(
+            loans.c.closed_on.is_(None),
+            loans.c.closed_on > func.greatest(loans.c.disbursed_on, day - 1),
+        ),
+    )
+
+
+def _loan_stock_changes(scope: Scope) -> Any:
+    """The changes each day made to the loan stocks of the programme `programme` (currency_code,
+    day, LOAN_STOCKS), on the days from `since` on, from the loans outstanding then.
+
+    A loan's state (`_poured`: outstanding principal, oldest unpaid due date) changes on its
+    disbursement day and on the days of its standing repayments until it closes: each state
+    holds from its day to the next one (or the close). It adds its outstanding to the GLP for
+    that span, and to PAR30 (PAR90) from the day its oldest unpaid installment becomes more
+    than 30 (90) days late. A borrower counts for the spans her loans in that currency
+    overlap (first-cycle: her first-cycle loans)."""
+    mine = and_(loans.c.programme_id == PROGRAMME, scope.where(loans.c.programme_id))
+    wanted = and_(mine, _open_since(SINCE))
+    r = repayments.alias("r")
+    paid_days = (
+        select(
+            r.c.loan_id.label("id"),
+            func.greatest(r.c.paid_on, loans.c.disbursed_on).label("day"),
+            r.c.amount,
+        )
+        .join(loans, loans.c.id == r.c.loan_id)
+        .where(r.c.programme_id == PROGRAMME, _standing(r), wanted)
+    )
+    disbursed = select(
+        loans.c.id, loans.c.disbursed_on.label("day"), literal(0).label("amount")
+    ).where(wanted)
+    both = union_all(paid_days, disbursed).subquery("moves")
+    daily = (
+        select(both.c.id, both.c.day, func.sum(both.c.amount).label("amount"))
+        .group_by(both.c.id, both.c.day)
+        .subquery("daily")
+    )
+    paid = func.sum(daily.c.amount).over(partition_by=daily.c.id, order_by=daily.c.day)
+    with_paid = (
+        select(
+            loans.c.id,
+            loans.c.principal,
+            loans.c.currency_code,
+            loans.c.closed_on,
+            daily.c.day,
+            paid.label("paid"),
+        )
+        .select_from(daily)
+        .join(loans, loans.c.id == daily.c.id)
+        .subquery("with_paid")
+    )
+    ids = select(loans.c.id).where(wanted)
+    p = _poured(with_paid, ids, among=installments.c.programme_id == PROGRAMME).c
+    ends = func.coalesce(func.lead(p.day).over(partition_by=p.id, order_by=p.day), p.closed_on)
+    states = (
+        select(
+            p.currency_code, p.day.label("s"), ends.label("e"), p.outstanding.label("v"), p.oldest
+        )
+        .where(or_(p.closed_on.is_(None), p.day < p.closed_on))
+        .cte("states")  # read six times below: computed once
+    )
+    st = states.c
+
+    def at_risk(days: int) -> Any:
+        return case(
+            (
+                and_(
+                    st.oldest.is_not(None),
+                    or_(st.e.is_(None), func.greatest(st.s, st.oldest + days + 1) < st.e),
+                ),
+                func.greatest(st.s, st.oldest + days + 1),
+            )
+        )
+
+    zero = literal(0)
+    a30, a90 = at_risk(PAR30_DAYS), at_risk(PAR90_DAYS)
+    moves = [
+        (st.s, st.v, zero, zero),
+        (st.e, -st.v, zero, zero),
+        (a30, zero, st.v, zero),
+        (case((a30.is_not(None), st.e)), zero, -st.v, zero),
+        (a90, zero, zero, st.v),
+        (case((a90.is_not(None), st.e)), zero, zero, -st.v),
+    ]
+    portfolio = union_all(
+        *(
+            select(
+                st.currency_code,
+                day.label("day"),
+                glp.label("gross_loan_portfolio"),
+                par30.label("portfolio_at_risk_30"),
+                par90.label("portfolio_at_risk_90"),
+                zero.label("active_loans"),
+                zero.label("active_borrowers"),
+                zero.label("first_cycle_borrowers"),
+            ).where(day.is_not(None), day >= SINCE)
+            for day, glp, par30, par90 in moves
+        ),
+        *_counted_spans(wanted),
+    ).subquery("loan_moves")
+    lm = portfolio.c
+    return select(
+        lm.currency_code,
+        lm.day,
+        *(func.sum(lm[name]).label(name) for name in LOAN_STOCKS),
+    ).group_by(lm.currency_code, lm.day)
+
+
+def _counted_spans(wanted: Any) -> list[Select[Any]]:
+    """Active loans (+1 on disbursement, -1 on closing) and borrowers: the spans a member's
+    loans in a currency overlap (islands), +1 at the first day, -1 at the end."""
+    l_ = loans.c
+    zero, one = literal(0), literal(1)
+    out: list[Select[Any]] = []
+    for day, sign in ((l_.disbursed_on, one), (l_.closed_on, -one)):
+        out.append(
+            select(
+                l_.currency_code,
+                day.label("day"),
+                zero,
+                zero,
+                zero,
+                sign,
+                zero,
+                zero,
+            ).where(wanted, day.is_not(None), day >= SINCE)
+        )
+    for first_cycle in (False, True):
+        spans = select(
+            l_.currency_code,
+            l_.member_id,
+            l_.disbursed_on.label("s"),
+            func.coalesce(l_.closed_on, FOREVER).label("e"),
+        ).where(wanted, *([l_.cycle == 1] if first_cycle else []))
+        sp = spans.subquery(f"loan_spans_{int(first_cycle)}")
+        before = func.max(sp.c.e).over(
+            partition_by=(sp.c.currency_code, sp.c.member_id),
+            order_by=(sp.c.s, sp.c.e),
+            rows=(None, -1),
+        )
+        starts = select(
+            sp, case((or_(before.is_(None), sp.c.s > before), 1), else_=0).label("new")
+        ).subquery(f"starts_{int(first_cycle)}")
+        island = func.sum(starts.c.new).over(
+            partition_by=(starts.c.currency_code, starts.c.member_id),
+            order_by=(starts.c.s, starts.c.e),
+        )
+        numbered = select(starts, island.label("island")).subquery(f"numbered_{int(first_cycle)}")
+        n = numbered.c
+        islands = (
+            select(n.currency_code, func.min(n.s).label("s"), func.max(n.e).label("e"))
+            .group_by(n.currency_code, n.member_id, n.island)
+            .subquery(f"islands_{int(first_cycle)}")
+        )
+        i = islands.c
+        for day, sign in ((i.s, one), (i.e, -one)):
+            counts = (zero, sign) if first_cycle else (sign, zero)
+            out.append(
+                select(i.currency_code, day, zero, zero, zero, zero, *counts).where(
+                    day >= SINCE, day != FOREVER
+                )
+            )
+    return out
 
 
 @cache
-def _month_snapshots(scope: Scope) -> Select[Any]:
+def _stock_changes(scope: Scope) -> Select[Any]:
+    """The stocks of the programme `programme` on each day from `since` through `through` that
+    they change, per currency: the latest snapshot before `since` plus the running sums of
+    the changes (loans, savings, outreach) from then on."""
+    one_programme = lambda c: and_(c == PROGRAMME, scope.where(c))  # noqa: E731
+    savings = _savings_changes(one_programme)
+    outreach = _outreach_changes(one_programme)
+    zero = literal(0)
+
+    def aligned(sub: Any, columns: Sequence[str]) -> Select[Any]:
+        return select(
+            sub.c.currency_code,
+            sub.c.day,
+            *((sub.c[name] if name in columns else zero).label(name) for name in STOCK_COLUMNS),
+        ).where(sub.c.day >= SINCE)
+
+    loans_changes = _loan_stock_changes(scope).subquery("loan_changes")
+    every = union_all(
+        aligned(loans_changes, LOAN_STOCKS),
+        aligned(savings, SAVINGS_STOCKS),
+        aligned(outreach, OUTREACH_STOCKS),
+    ).subquery("every")
+    e = every.c
+    changes = (
+        select(e.currency_code, e.day, *(func.sum(e[name]).label(name) for name in STOCK_COLUMNS))
+        .where(e.day <= THROUGH)
+        .group_by(e.currency_code, e.day)
+        .subquery("by_day")
+    )
+    t = stocks_table
+    base = (
+        select(t)
+        .where(t.c.programme_id == PROGRAMME, t.c.day < SINCE)
+        .ext(distinct_on(t.c.currency_code))
+        .order_by(t.c.currency_code, t.c.day.desc())
+        .subquery("base")
+    )
+    c = changes.c
+    return select(
+        PROGRAMME.label("programme_id"),
+        c.currency_code,
+        c.day,
+        *(
+            (
+                func.coalesce(base.c[name], 0)
+                + func.sum(c[name]).over(partition_by=c.currency_code, order_by=c.day)
+            ).label(name)
+            for name in STOCK_COLUMNS
+        ),
+    ).outerjoin(base, base.c.currency_code == c.currency_code)
+
+
+def stock_snapshots(scope: Scope, keys: Sequence[Key]) -> Query:
+    """The stocks at the end of each (programme, day) key: the latest daily snapshot on or
+    before the day, per currency; `key` is the day."""
+    return Query(_stock_snapshots(scope), _key_params(keys))
+
+
+@cache
+def _stock_snapshots(scope: Scope) -> Select[Any]:
     k = _keys()
-    m = months_table
+    t = stocks_table
+    c = Currency.__table__
+    # Per key and currency, the latest row by the primary key (programme, currency, day):
+    # one index probe each, however many days the snapshots hold.
+    latest = (
+        select(t)
+        .where(
+            t.c.programme_id == k.c.programme_id,
+            t.c.currency_code == c.c.code,
+            t.c.day <= k.c.day,
+            scope.where(t.c.programme_id),
+        )
+        .order_by(t.c.day.desc())
+        .limit(1)
+        .lateral("latest")
+    )
     return (
-        select(m, m.c.month.label("key"))
+        select(
+            k.c.programme_id,
+            k.c.day.label("key"),
+            latest.c.currency_code,
+            *(latest.c[name] for name in STOCK_COLUMNS),
+        )
         .select_from(k)
-        .join(m, and_(m.c.programme_id == k.c.programme_id, m.c.month == k.c.day))
-        .where(scope.where(m.c.programme_id))
+        .join(c, true())
+        .join(latest, true())
     )
 
 
@@ -1097,7 +1453,7 @@ def stock_source(day: date, today: date, coverage: Coverage) -> str:
     if day == today:
         return Source.LIVE
     covered = coverage.valid_through
-    if day == month_end(day) and covered is not None and day <= covered:
+    if covered is not None and day <= covered:
         return Source.SNAPSHOT
     return Source.LEDGER
 
@@ -1108,7 +1464,7 @@ class Plan:
 
     today: date
     needs: Needs = EVERYTHING
-    snapshot_months: set[Key] = field(default_factory=set)
+    snapshot_days: set[Key] = field(default_factory=set)
     ledger_days: set[Key] = field(default_factory=set)
     ledger_glp_days: set[Key] = field(default_factory=set)
     snapshot_flows: set[Range] = field(default_factory=set)
@@ -1169,7 +1525,7 @@ def plan(
                 if source == Source.LIVE:
                     continue
                 if source == Source.SNAPSHOT:
-                    p.snapshot_months.add((pid, month_start(day)))
+                    p.snapshot_days.add((pid, day))
                 else:
                     (p.ledger_glp_days if glp_only else p.ledger_days).add((pid, day))
             if flows:
@@ -1193,7 +1549,7 @@ def plan_loan_stocks(keys: Sequence[Key], coverage: dict[uuid.UUID, Coverage], t
     for pid, day in keys:
         source = stock_source(day, today, coverage[pid])
         if source == Source.SNAPSHOT:
-            p.snapshot_months.add((pid, month_start(day)))
+            p.snapshot_days.add((pid, day))
         elif source == Source.LEDGER:
             p.ledger_glp_days.add((pid, day))
     return p
@@ -1206,8 +1562,8 @@ def statements(scope: Scope, p: Plan) -> dict[str, Query]:
     """The plan's statements by name: run each on its own session, concurrently if you like."""
     out: dict[str, Query] = {}
     wanted = p.needs.families
-    if p.snapshot_months:
-        out["month_snapshots"] = month_snapshots(scope, sorted(p.snapshot_months))
+    if p.snapshot_days:
+        out["stock_snapshots"] = stock_snapshots(scope, sorted(p.snapshot_days))
     ledger = sorted((p.ledger_days if "loan_stocks" in wanted else set()) | p.ledger_glp_days)
     if ledger:
         out["loan_stocks_at"] = loan_stocks_at(scope, ledger)
@@ -1278,8 +1634,8 @@ def _after(day: date | None, first: date) -> date:
 async def refresh_programme(
     session: AsyncSession, scope: Scope, programme_id: uuid.UUID, *, today: date
 ) -> int:
-    """Bring a programme's snapshots up to yesterday, from the ledger: the stocks of the month
-    ends and the flows of the days after `valid_through`, the retention of the days after
+    """Bring a programme's snapshots up to yesterday, from the ledger: the stocks and the flows
+    of the days after `valid_through`, the retention of the days after
     `retention_valid_through` whose RETENTION_DAYS are over.
 
     Run it in its own transaction: it holds the programme's refresh lock until the commit,
@@ -1301,13 +1657,12 @@ async def refresh_programme(
     through = today - timedelta(days=1)
     retention_through = today - timedelta(days=RETENTION_DAYS + 1)
     start, retention_start = _after(valid, first), _after(retention_valid, first)
-    d, m = days_table.c, months_table.c
+    d, k = days_table.c, stocks_table.c
     await session.execute(
         delete(IndicatorDay).where(d.programme_id == programme_id, d.day >= start)
     )
-    # A month's stocks are at its end, which is on or after `start` from start's month on.
     await session.execute(
-        delete(IndicatorMonth).where(m.programme_id == programme_id, m.month >= month_start(start))
+        delete(IndicatorStock).where(k.programme_id == programme_id, k.day >= start)
     )
     await session.execute(
         update(IndicatorDay)
@@ -1315,24 +1670,22 @@ async def refresh_programme(
         .values(loans_repaid=0, borrowers_retained=0)
     )
     if start <= through:
-        month_ends = [
-            (programme_id, month_end(x))
-            for x in months_between(start, through)
-            if start <= month_end(x) <= through
-        ]
         days = [(programme_id, start, through)]
+        one = {"programme": programme_id, "since": start, "through": through}
         families: list[tuple[Any, str, Query, Sequence[str]]] = [
             (IndicatorDay, "day", loan_flows(scope, days, by_day=True), LOAN_FLOWS),
-            (IndicatorDay, "day", repayment_flows(scope, days, by_day=True), REPAYMENT_FLOWS),
+            (IndicatorDay, "day", Query(_daily_repayment_flows(scope), one), REPAYMENT_FLOWS),
         ]
-        if month_ends:
-            families += [
-                (IndicatorMonth, "month", loan_stocks_at(scope, month_ends), LOAN_STOCKS),
-                (IndicatorMonth, "month", savings_at(scope, month_ends), SAVINGS_STOCKS),
-                (IndicatorMonth, "month", outreach_at(scope, month_ends), OUTREACH_STOCKS),
-            ]
         for table, key, query, columns in families:
             await _upsert(session, table, key, query, columns)
+        target: Any = IndicatorStock.__table__
+        stocks = _stock_changes(scope)
+        await session.execute(
+            insert(target).from_select(
+                ["programme_id", "currency_code", "day", *STOCK_COLUMNS], stocks
+            ),
+            one,
+        )
     if retention_start <= retention_through:
         repaid = [(programme_id, retention_start, retention_through)]
         await _upsert(
@@ -1358,9 +1711,14 @@ async def refresh(
     today: date,
     scope: Scope | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
 ) -> int:
     """Refresh every programme's snapshots (`refresh_programme`), one transaction each, so a
     programme's writes wait at most for its own refresh. Returns the days computed.
+
+    `workers` programmes at a time (default: the CPU count), the largest first: each
+    programme's statements run on one PostgreSQL backend, so a refresh of the whole network
+    uses every core.
 
     Run it after loading data (`seed`), and daily (`edm-graph indicators refresh`): it
     computes yesterday, what a back-dated write made stale, and the retention of the day
@@ -1368,19 +1726,28 @@ async def refresh(
     not cover is computed from the ledger.
     """
     scope = scope or Scope.network()
+    size = select(func.count()).where(loans.c.programme_id == programmes.c.id).scalar_subquery()
     async with database.read() as session:
         stmt = select(programmes.c.id, programmes.c.code).where(
             scope.where(programmes.c.id),
             # A replicated programme's snapshots arrive from its own database, which keeps them.
             programmes.c.id.not_in(select(ReplicatedProgramme.programme_id)),
         )
-        found = (await session.execute(stmt.order_by(programmes.c.code))).all()
-    computed = 0
-    for done, (programme_id, code) in enumerate(found, start=1):
-        async with database.transaction() as session:
-            computed += await refresh_programme(session, scope, programme_id, today=today)
-        if progress is not None:
-            progress(f"indicators {code}", done, len(found))
+        found = (await session.execute(stmt.order_by(size.desc(), programmes.c.code))).all()
+    queue = list(reversed(found))
+    computed, done = 0, 0
+
+    async def work() -> None:
+        nonlocal computed, done
+        while queue:
+            programme_id, code = queue.pop()
+            async with database.transaction() as session:
+                computed += await refresh_programme(session, scope, programme_id, today=today)
+            done += 1
+            if progress is not None:
+                progress(f"indicators {code}", done, len(found))
+
+    await asyncio.gather(*(work() for _ in range(max(1, workers or os.cpu_count() or 1))))
     return computed
 
 
@@ -1414,7 +1781,7 @@ __all__ = [
     "selected_programmes",
     "day_snapshots",
     "live_statements",
-    "month_snapshots",
+    "stock_snapshots",
     "live_families",
     "statements",
 ]

@@ -57,7 +57,7 @@ OPERATIONS = (
 )
 # Kept by the programme's triggers and refreshes (migration 0004), and its heartbeat.
 DERIVED = (
-    "indicator_months",
+    "indicator_stocks",
     "indicator_days",
     "indicator_savings",
     "indicator_outreach",

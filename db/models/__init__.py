@@ -6,10 +6,10 @@ from .base import Base
 from .groups import Attendance, Facilitator, Group, GroupMembership, Member, TrainingSession
 from .indicators import (
     IndicatorDay,
-    IndicatorMonth,
     IndicatorOutreach,
     IndicatorSavings,
     IndicatorState,
+    IndicatorStock,
 )
 from .loans import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
 from .meetings import Meeting, MeetingAttendance
@@ -42,7 +42,7 @@ __all__ = [
     "Group",
     "IdempotencyKey",
     "IndicatorDay",
-    "IndicatorMonth",
+    "IndicatorStock",
     "IndicatorOutreach",
     "IndicatorSavings",
     "IndicatorState",

@@ -1,4 +1,4 @@
-"""Indicator state: each programme's month-end stocks and daily flows, and their watermarks.
+"""Indicator state: each programme's daily stocks and flows, and their watermarks.
 
 The snapshots are a cache of what the ledger says, filled by `db.indicators.refresh`. A
 programme's snapshots are valid up to `indicator_state.valid_through`; triggers (migration
@@ -9,7 +9,7 @@ never read after the data under it changed.
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, CheckConstraint, ForeignKey, Index, Integer, text
+from sqlalchemy import CHAR, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Amount, Base
@@ -24,17 +24,18 @@ def amount_column() -> Mapped[Amount]:
     return mapped_column(server_default=text("0"))
 
 
-class IndicatorMonth(Base):
-    """A programme's stocks at the end of a month's last day, for its amounts in one currency.
-    Counts of members and groups are on the row of the programme's own currency. No row:
-    nothing to count."""
+class IndicatorStock(Base):
+    """A programme's stocks at the end of `day`, for its amounts in one currency, written on
+    each day they change: the stocks at the end of any day are those of the latest row on or
+    before it. Counts of members and groups are on the row of the programme's own currency.
+    No row up to a day: nothing to count."""
 
-    __tablename__ = "indicator_months"
+    __tablename__ = "indicator_stocks"
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"), primary_key=True)
-    month: Mapped[date] = mapped_column(primary_key=True)
     currency_code: Mapped[str] = mapped_column(
         CHAR(3), ForeignKey("currencies.code"), primary_key=True
     )
+    day: Mapped[date] = mapped_column(primary_key=True)
     gross_loan_portfolio: Mapped[Amount] = amount_column()
     active_loans: Mapped[int] = count_column()
     active_borrowers: Mapped[int] = count_column()
@@ -46,7 +47,6 @@ class IndicatorMonth(Base):
     active_members: Mapped[int] = count_column()
     women_members: Mapped[int] = count_column()
     active_groups: Mapped[int] = count_column()
-    __table_args__ = (CheckConstraint("extract(day from month) = 1", name="month_first_day"),)
 
 
 class IndicatorDay(Base):
@@ -97,7 +97,7 @@ class IndicatorOutreach(Base):
 
 
 class IndicatorState(Base):
-    """How far a programme's snapshots can be trusted: month-end stocks and daily flows up to
+    """How far a programme's snapshots can be trusted: the stocks and daily flows up to
     `valid_through`; the retention counts of days up to `retention_valid_through` (a day's
     count is final once its 90 days are over, and a back-dated disbursement can change the
     90 days before it). Triggers pull both back on writes that land on covered days."""

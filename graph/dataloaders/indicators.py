@@ -61,7 +61,7 @@ class Fetched:
 
     rates: dict[tuple[str, date], RowMapping]
     live: Rows = field(default_factory=dict)
-    month_snapshots: Rows = field(default_factory=dict)
+    stock_snapshots: Rows = field(default_factory=dict)
     ledger: Rows = field(default_factory=dict)
     flow_snapshots: Rows = field(default_factory=dict)
     flows: Rows = field(default_factory=dict)
@@ -103,7 +103,7 @@ TARGETS: dict[str, tuple[Sequence[str], str]] = {
     "loan_stocks_today": (db_indicators.LOAN_STOCKS, "live"),
     "savings_now": (db_indicators.SAVINGS_STOCKS, "live"),
     "outreach_now": (db_indicators.OUTREACH_STOCKS, "live"),
-    "month_snapshots": (formulas.STOCKS, "month_snapshots"),
+    "stock_snapshots": (formulas.STOCKS, "stock_snapshots"),
     "loan_stocks_at": (db_indicators.LOAN_STOCKS, "ledger"),
     "savings_at": (db_indicators.SAVINGS_STOCKS, "ledger"),
     "outreach_at": (db_indicators.OUTREACH_STOCKS, "ledger"),
@@ -117,7 +117,7 @@ TARGETS: dict[str, tuple[Sequence[str], str]] = {
 
 # Statements that read a few rows by key: run one after another on one session, while the
 # others (scans of the active portfolio, of the ledger) run each on its own.
-LIGHT = {"savings_now", "outreach_now", "month_snapshots", "flow_snapshots", "retention_snapshots"}
+LIGHT = {"savings_now", "outreach_now", "stock_snapshots", "flow_snapshots", "retention_snapshots"}
 
 
 async def _run_light(
@@ -167,7 +167,7 @@ def _foreign(fetched: Fetched, currencies: Mapping[uuid.UUID, str]) -> bool:
     convert, in local currency too)."""
     for rows in (
         fetched.live,
-        fetched.month_snapshots,
+        fetched.stock_snapshots,
         fetched.ledger,
         fetched.flow_snapshots,
         fetched.flows,
@@ -224,7 +224,7 @@ def _stocks(
     if source == db_indicators.Source.LIVE:
         return fetched.live.get((pid, day), {})
     if source == db_indicators.Source.SNAPSHOT:
-        return fetched.month_snapshots.get((pid, formulas.month_start(day)), {})
+        return fetched.stock_snapshots.get((pid, day), {})
     return fetched.ledger.get((pid, day), {})
 
 
@@ -374,7 +374,7 @@ async def portfolios(
     db: Database, scope: Scope, keys: Sequence[tuple[uuid.UUID, date]], today: date
 ) -> dict[tuple[uuid.UUID, date], ProgrammeFigures]:
     """Each (programme, day) key's loan stocks at the end of the day (GLP, PAR, borrowers),
-    from the indicators' sources (derived state today, month-end snapshots, else the ledger):
+    from the indicators' sources (derived state today, daily snapshots, else the ledger):
     the same figures as `indicators(asOf:)`, in as many statements whatever the keys.
 
     Raises MissingRate if the programme holds loans in another currency with no rate."""

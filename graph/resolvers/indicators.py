@@ -1,6 +1,5 @@
 """The indicators root fields: windows checked, reports loaded and consolidated."""
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
@@ -34,19 +33,11 @@ def asked(info: Info) -> tuple[Needs, bool]:
 
 
 def to_report(report: loading.Report) -> types.IndicatorReport:
-    by_country: defaultdict[str, list[formulas.ProgrammeFigures]] = defaultdict(list)
-    for programme, figures in report.programmes:
-        by_country[programme.country_code].append(figures)
     w = report.window
     return types.IndicatorReport(
         as_of=w.as_of,
         period=types.Period(from_=w.first_day, to=w.last_day),
-        network=types.NetworkIndicators.of(formulas.consolidate([f for _, f in report.programmes])),
-        countries=[
-            types.CountryIndicators.of_country(code, formulas.consolidate(figures))
-            for code, figures in sorted(by_country.items())
-        ],
-        programmes=[types.ProgrammeIndicators.of(p.id, f) for p, f in report.programmes],
+        figures=[(p.country_code, p.id, f) for p, f in report.programmes],
     )
 
 

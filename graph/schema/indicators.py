@@ -413,10 +413,24 @@ class CountryIndicators(ConsolidatedIndicators):
 class IndicatorReport:
     as_of: date = strawberry.field(description="Stocks are at the end of this day.")
     period: Period = strawberry.field(description="Flows are over this period.")
-    network: NetworkIndicators = strawberry.field(
-        description="All the programmes of the report together."
-    )
-    countries: list[CountryIndicators] = strawberry.field(
-        description="Each country's programmes together, by country code."
-    )
-    programmes: list[ProgrammeIndicators] = strawberry.field(description="Each programme, by code.")
+    # Each programme's country code, id and figures, in code order: the network and the
+    # countries are consolidated from them only when asked.
+    figures: strawberry.Private[list[tuple[str, uuid.UUID, formulas.ProgrammeFigures]]]
+
+    @strawberry.field(description="All the programmes of the report together.")
+    def network(self) -> NetworkIndicators:
+        return NetworkIndicators.of(formulas.consolidate([f for _, _, f in self.figures]))
+
+    @strawberry.field(description="Each country's programmes together, by country code.")
+    def countries(self) -> list[CountryIndicators]:
+        by_country: dict[str, list[formulas.ProgrammeFigures]] = {}
+        for code, _, f in self.figures:
+            by_country.setdefault(code, []).append(f)
+        return [
+            CountryIndicators.of_country(code, formulas.consolidate(figures))
+            for code, figures in sorted(by_country.items())
+        ]
+
+    @strawberry.field(description="Each programme, by code.")
+    def programmes(self) -> list[ProgrammeIndicators]:
+        return [ProgrammeIndicators.of(pid, f) for _, pid, f in self.figures]

@@ -2,7 +2,7 @@
 by hand below.
 
 The portfolio is built relative to a day R (the as-of day): once in the past (R = 30 June
-2023, read from the ledger, then from month-end snapshots) and once today (read from the
+2023, read from the ledger, then from daily snapshots) and once today (read from the
 loans' derived state). Loans are weekly, 10 installments, 1% flat per week: a loan of 100,000
 XOF asks 10,000 principal + 1,000 interest = 11,000 a week, the first a week after
 disbursement.
@@ -523,6 +523,11 @@ query ($period: PeriodInput, $programmes: [String!]) {
   indicators(period: $period, programmes: $programmes) { %s }
 }
 """
+DASHBOARD_AS_OF = """
+query ($asOf: Date, $programmes: [String!]) {
+  indicators(asOf: $asOf, programmes: $programmes) { %s }
+}
+"""
 LOCAL = "{ local { amount currency { code } } }"
 GLP_PAR30 = f"""programmes {{
   programme {{ code }} currency {{ code }} grossLoanPortfolio {LOCAL}
@@ -608,3 +613,30 @@ async def test_fragments_and_aliases_ask_the_same_figures(
     assert got[p["code"]]["glp"] == {"local": {"amount": "486000"}}
     assert got[p["code"]]["risk"] == {"local": {"amount": "236000"}}
     assert got[q["code"]]["glp"] == {"local": {"amount": "9000.00"}}
+
+
+async def test_a_past_day_within_a_month_is_a_lookup_once_refreshed(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    async with db.transaction() as s:
+        p, q = await portfolio(s, PAST)
+        await past_rates(s)
+    codes = [p["code"], q["code"]]
+    # 20 June 2023: B's oldest unpaid installment (due R-31, 30 May) is 21 days late, C's and
+    # D's 80 and 81: PAR30 is C and D, PAR90 nothing; V's 11,000 of R-14 (16 June) is paid.
+    mid_month = {"asOf": "2023-06-20", "programmes": codes}
+    from_ledger = await gql(REPORT, mid_month)
+    await refresh(db, p, q)
+
+    with api.count_statements() as sql:
+        from_snapshots = await gql(DASHBOARD_AS_OF % GLP_PAR30, mid_month)
+    full = await gql(REPORT, mid_month)
+
+    assert "errors" not in from_ledger, from_ledger
+    assert full == from_ledger
+    assert agrees(from_snapshots["data"]["indicators"], full["data"]["indicators"])
+    got = by_code(full["data"]["indicators"], p["code"])
+    assert got["portfolioAtRisk30"]["local"]["amount"] == "150000"
+    assert got["portfolioAtRisk90"]["local"]["amount"] == "0"
+    # The programmes, then the day's snapshot.
+    assert sql.count == 2, sql.statements

@@ -6,7 +6,7 @@ programme in the key so a row never points at another programme's meeting); and 
 product's rule for due dates (DISBURSEMENT_DAY, as every product had before, or MEETING_DAY).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
