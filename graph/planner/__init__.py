@@ -6,21 +6,29 @@ any planning doubt take the resolver path, which gives the same answer."""
 import inspect
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import orjson
-from graphql import ExecutionResult, FragmentDefinitionNode, GraphQLError, execute
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    execute,
+)
 from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.relay import GlobalID
 from strawberry.types.graphql import OperationType
 
 from .. import faults
-from .plan import RootPlan, Unplannable, plan_operation
+from ..schema.relay import parse_node_id
+from .plan import RootPlan, Unplannable, node_key, node_variables, plan_operation
 
 log = logging.getLogger("edm_graph.planner")
 
@@ -30,60 +38,126 @@ CHECKING: ContextVar[bool] = ContextVar("planner_checking", default=False)
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A root field's statement as the driver runs it: SQL text and positional parameters."""
+    """A root field's statement as the driver runs it: SQL text and positional parameters,
+    of which those at `slots` take the key of the node a variable names."""
 
     key: str
     sql: str
     parameters: tuple[Any, ...]
+    slots: tuple[tuple[int, str], ...] = ()
+
+    def bind(self, keys: Mapping[str, Any]) -> tuple[Any, ...]:
+        if not self.slots:
+            return self.parameters
+        parameters = list(self.parameters)
+        for position, variable in self.slots:
+            parameters[position] = keys[variable]
+        return tuple(parameters)
 
 
-# Dashboards send the same documents again and again: a plan compiled once is reused for the
+# Clients send the same documents again and again: a plan compiled once is reused for the
 # same document, variables, viewer scope and day (days past due and rates read "today").
+# A variable that only names the root node (`node(id: $id)`) is a bound parameter of the
+# plan, so a lookup is planned once per type, not once per id.
 _PLAN_CACHE_SIZE = 1024
 _plans: OrderedDict[tuple[Any, ...], list[Compiled] | None] = OrderedDict()
+_node_variables: OrderedDict[tuple[str, str | None], frozenset[str]] = OrderedDict()
 
 
-def _compile(plans: list[RootPlan], dialect: Any) -> list[Compiled]:
+def _remember(cache: "OrderedDict[Any, Any]", key: Any, value: Any) -> None:
+    cache[key] = value
+    if len(cache) > _PLAN_CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _compile(
+    plans: list[RootPlan], dialect: Any, node_keys: frozenset[str] = frozenset()
+) -> list[Compiled]:
     found = []
+    slot_of = {node_key(name): name for name in node_keys}
     for plan in plans:
         compiled = plan.statement.compile(
             dialect=dialect, compile_kwargs={"render_postcompile": True}
         )
         values = compiled.params
-        parameters = tuple(values[name] for name in compiled.positiontup or ())
-        found.append(Compiled(plan.key, str(compiled), parameters))
+        names = compiled.positiontup or ()
+        parameters = tuple(values[name] for name in names)
+        slots = tuple((i, slot_of[name]) for i, name in enumerate(names) if name in slot_of)
+        found.append(Compiled(plan.key, str(compiled), parameters, slots))
     return found
+
+
+def _node_keys(names: frozenset[str], variables: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
+    """Each of `names` whose value is a well-formed global ID: its type and key."""
+    found = {}
+    for name in names:
+        raw = variables.get(name)
+        if not isinstance(raw, str):
+            continue
+        try:
+            gid = GlobalID.from_id(raw)
+        except Exception:  # not a global ID: planned (and refused) with the value itself
+            continue
+        key = parse_node_id(gid.node_id)
+        if key is not None:
+            found[name] = (gid.type_name, key)
+    return found
+
+
+def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 class PlannedReads(SchemaExtension):
     """Last of the extensions: limits, authentication and validation have run."""
+
+    keys: dict[str, Any]  # the keys of the nodes the operation's variables name
 
     def compiled(self) -> list[Compiled] | None:
         ctx = self.execution_context
         context: Any = ctx.context
         if ctx.result is not None or ctx.graphql_document is None or ctx.pre_execution_errors:
             return None
+        self.keys = {}
+        variables = ctx.variables or {}
         if ctx.query is None:  # a document known only by its hash: plan it each time
-            plans = self.plans()
+            plans = self.plans(frozenset())
             return _compile(plans, context.db.engine.dialect) if plans else None
+        document_key = (ctx.query, ctx.operation_name)
+        names = _node_variables.get(document_key)
+        if names is None:
+            names = self.node_variables()
+            _remember(_node_variables, document_key, names)
+        nodes = _node_keys(names, variables) if names else {}
+        self.keys = {name: key for name, (_, key) in nodes.items()}
         key = (
             ctx.query,
             ctx.operation_name,
-            orjson.dumps(ctx.variables or {}, option=orjson.OPT_SORT_KEYS),
+            orjson.dumps(
+                {k: v for k, v in variables.items() if k not in nodes},
+                option=orjson.OPT_SORT_KEYS,
+            ),
+            tuple(sorted((name, type_name) for name, (type_name, _) in nodes.items())),
             context.viewer.scope,
             date.today(),
         )
         if key in _plans:
             _plans.move_to_end(key)
             return _plans[key]
-        plans = self.plans()
-        found = _compile(plans, context.db.engine.dialect) if plans else None
-        _plans[key] = found
-        if len(_plans) > _PLAN_CACHE_SIZE:
-            _plans.popitem(last=False)
+        plans = self.plans(frozenset(nodes))
+        found = _compile(plans, context.db.engine.dialect, frozenset(nodes)) if plans else None
+        _remember(_plans, key, found)
         return found
 
-    def plans(self) -> list[RootPlan] | None:
+    def node_variables(self) -> frozenset[str]:
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        operation = get_operation_ast(document, ctx.operation_name) if document else None
+        if document is None or operation is None:
+            return frozenset()
+        return node_variables(operation, _fragments(document))
+
+    def plans(self, node_keys: frozenset[str]) -> list[RootPlan] | None:
         ctx = self.execution_context
         document = ctx.graphql_document
         if ctx.result is not None or document is None or ctx.pre_execution_errors:
@@ -98,13 +172,16 @@ class PlannedReads(SchemaExtension):
         )
         if isinstance(variables, list):  # coercion errors: the resolver path reports them
             return None
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
         context: Any = ctx.context
         try:
             return plan_operation(
-                ctx.schema, operation, fragments, variables, context.viewer.scope, context.settings
+                ctx.schema,
+                operation,
+                _fragments(document),
+                variables,
+                context.viewer.scope,
+                context.settings,
+                node_keys,
             )
         except (Unplannable, GraphQLError) as reason:
             log.debug("resolver path for %s: %s", ctx.operation_name or "an operation", reason)
@@ -122,7 +199,8 @@ class PlannedReads(SchemaExtension):
                 async with context.db.read() as session:
                     connection = await session.connection()
                     for plan in plans:
-                        result = await connection.exec_driver_sql(plan.sql, plan.parameters)
+                        parameters = plan.bind(self.keys)
+                        result = await connection.exec_driver_sql(plan.sql, parameters)
                         text = result.scalar()
                         data[plan.key] = orjson.Fragment(text if text is not None else "null")  # type: ignore[index]
             except Exception as error:

@@ -122,6 +122,28 @@ async def test_head_office_reads_the_member_pseudonymously_on_the_planned_path(
     assert sql.count == 1
 
 
+async def test_one_lookup_document_answers_each_id_with_its_own_row(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    # The id is a bound parameter of one cached plan per type: every loan, another type's
+    # id through the same document, and ids that are not keys must still read as themselves.
+    given = await portfolio(db, 2)
+    for loan in given["loans"]:
+        loan_id = to_base64("Loan", str(loan["id"]))
+        with api.count_statements() as sql:
+            body = await gql(LOAN, {"id": loan_id})
+        assert body["data"]["node"]["id"] == loan_id
+        assert body["data"]["node"]["cycle"] == loan["cycle"]
+        assert sql.count == 1
+    member_id = to_base64("Member", str(given["loans"][0]["member_id"]))
+    assert await gql(LOAN, {"id": member_id}) == {
+        "data": {"node": {"__typename": "Member", "id": member_id}}
+    }
+    assert await gql(LOAN, {"id": to_base64("Loan", "not-a-key")}) == {"data": {"node": None}}
+    unknown = to_base64("Loan", "00000000-0000-4000-8000-000000000000")
+    assert await gql(LOAN, {"id": unknown}) == {"data": {"node": None}}
+
+
 async def test_another_programmes_loan_reads_as_null(
     db: Database, gql: GraphQL, api: RunningServer
 ) -> None:
