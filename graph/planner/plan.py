@@ -555,7 +555,7 @@ class Planner:
             )
         if name == "node":
             args = self.arguments(query, node)
-            given = next((a.value for a in node.arguments if a.name.value == "id"), None)
+            given = next((a.value for a in node.arguments or () if a.name.value == "id"), None)
             variable = given.name.value if isinstance(given, VariableNode) else None
             return self.node(args["id"], [node], variable if variable in self.node_keys else None)
         if name == "programme":
@@ -644,7 +644,7 @@ def node_variables(
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode) or selection.name.value != "node":
             continue
-        for argument in selection.arguments:
+        for argument in selection.arguments or ():
             value = argument.value
             if argument.name.value == "id" and isinstance(value, VariableNode):
                 found.add(value.name.value)
