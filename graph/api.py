@@ -15,7 +15,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
@@ -39,6 +38,7 @@ from .security.inputs import Bounds, InputChecker, InputLimits
 from .security.limits import Weights, cost_limit, shape_rule
 from .security.middleware import current_request_id
 from .security.reporting import EdgeSchema
+from .security.validation import validation_cache
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -193,7 +193,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules([shape]),
-        lambda: ValidationCache(maxsize=1000),
+        validation_cache(1000),
         cost_limit(settings.max_query_cost, Weights.of(settings)),
         lambda: InputLimits(inputs),
         MaskUnexpectedErrors,

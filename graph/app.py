@@ -28,7 +28,6 @@ from . import faults, ide, media, observability
 from .api import build_schema
 from .auth import TokenVerifier
 from .context import Context, Viewer
-from .dataloaders import build_loaders
 from .observability import metrics as observability_metrics
 from .security.http import EdgeHeaders, GuardedView, http_error
 from .security.middleware import REQUEST_ID_HEADER, Authenticate, LimitBody, RequestId
@@ -69,7 +68,6 @@ class GraphQLView(GuardedView, GraphQL[Context, None]):
             settings=self.settings,
             db=db,
             viewer=viewer,
-            loaders=build_loaders(db, viewer.scope),
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
