@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 from graphql import (
@@ -25,6 +26,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalID
 from strawberry.types.graphql import OperationType
+from strawberry.utils.operation import get_first_operation
 
 from .. import faults
 from ..schema.relay import parse_node_id
@@ -104,6 +106,42 @@ def _node_keys(names: frozenset[str], variables: Mapping[str, Any]) -> dict[str,
     return found
 
 
+def _plan_key(
+    query: str,
+    operation_name: str | None,
+    names: frozenset[str],
+    variables: Mapping[str, Any],
+    scope: Any,
+) -> tuple[tuple[Any, ...], dict[str, tuple[str, Any]]]:
+    """The plan cache's key, and the type and key of each node a variable names."""
+    nodes = _node_keys(names, variables) if names else {}
+    key = (
+        query,
+        operation_name,
+        orjson.dumps(
+            {k: v for k, v in variables.items() if k not in nodes}, option=orjson.OPT_SORT_KEYS
+        ),
+        tuple(sorted((name, type_name) for name, (type_name, _) in nodes.items())),
+        scope,
+        date.today(),
+    )
+    return key, nodes
+
+
+async def _run(plans: list[Compiled], keys: Mapping[str, Any], db: Any) -> dict[str, Any]:
+    """The planned statements' JSON, by root field."""
+    data: dict[str, Any] = {}
+    # One statement a root field, each its own snapshot as in a read-committed transaction:
+    # autocommit spares the BEGIN and ROLLBACK round trips.
+    async with db.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        for plan in plans:
+            result = await connection.exec_driver_sql(plan.sql, plan.bind(keys))
+            text = result.scalar()
+            data[plan.key] = orjson.Fragment(text if text is not None else "null")
+    return data
+
+
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
@@ -128,19 +166,10 @@ class PlannedReads(SchemaExtension):
         if names is None:
             names = self.node_variables()
             _remember(_node_variables, document_key, names)
-        nodes = _node_keys(names, variables) if names else {}
-        self.keys = {name: key for name, (_, key) in nodes.items()}
-        key = (
-            ctx.query,
-            ctx.operation_name,
-            orjson.dumps(
-                {k: v for k, v in variables.items() if k not in nodes},
-                option=orjson.OPT_SORT_KEYS,
-            ),
-            tuple(sorted((name, type_name) for name, (type_name, _) in nodes.items())),
-            context.viewer.scope,
-            date.today(),
+        key, nodes = _plan_key(
+            ctx.query, ctx.operation_name, names, variables, context.viewer.scope
         )
+        self.keys = {name: key for name, (_, key) in nodes.items()}
         if key in _plans:
             _plans.move_to_end(key)
             return _plans[key]
@@ -194,17 +223,14 @@ class PlannedReads(SchemaExtension):
         plans = self.compiled()
         if plans:
             context: Any = self.execution_context.context
-            data: dict[str, Any] | None = {}
+            data: dict[str, Any] | None
             try:
-                # One statement a root field, each its own snapshot as in a read-committed
-                # transaction: autocommit spares the BEGIN and ROLLBACK round trips.
-                async with context.db.engine.connect() as connection:
-                    await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    for plan in plans:
-                        parameters = plan.bind(self.keys)
-                        result = await connection.exec_driver_sql(plan.sql, parameters)
-                        text = result.scalar()
-                        data[plan.key] = orjson.Fragment(text if text is not None else "null")  # type: ignore[index]
+                # The database already failed this request in `answer_known`: not twice.
+                fault = getattr(context.request.state, "planned_fault", None)
+                if fault is not None:
+                    context.request.state.planned_fault = None
+                    raise fault
+                data = await _run(plans, self.keys, context.db)
             except Exception as error:
                 if faults.is_fault(error):
                     # Masked as a resolver's error is (graph/api.py): a 503, never the text.
@@ -216,44 +242,144 @@ class PlannedReads(SchemaExtension):
                 log.debug("planned statement failed; the resolver path answers", exc_info=True)
                 data = None
             if data is not None:
-                if context.settings.planner_check:
-                    await self.compare(data)
-                self.execution_context.result = ExecutionResult(data=data, errors=None)
+                ctx = self.execution_context
+                if context.settings.planner_check and ctx.graphql_document is not None:
+                    await compare(
+                        ctx.schema,
+                        ctx.graphql_document,
+                        ctx.query,
+                        ctx.operation_name,
+                        ctx.variables,
+                        context,
+                        data,
+                    )
+                ctx.result = ExecutionResult(data=data, errors=None)
+                self.accept()
         yield
 
-    async def compare(self, planned: dict[str, Any]) -> None:
-        """Tests: run the resolver path too and keep every difference on the app's state."""
+    def accept(self) -> None:
+        """Notes a document answered here whose limits cannot depend on its variables' values
+        (it has none, or only node ids, whose type is in the plan's key): `answer_known` may
+        answer it again without the extensions."""
         ctx = self.execution_context
-        context: Any = ctx.context
-        token = CHECKING.set(True)
-        try:
-            context.refresh_loaders()
-            resolved = execute(
-                ctx.schema._schema,
-                ctx.graphql_document,  # type: ignore[arg-type]
-                variable_values=ctx.variables,
-                operation_name=ctx.operation_name,
-                context_value=context,
-            )
-            if inspect.isawaitable(resolved):
-                resolved = await resolved
-        finally:
-            CHECKING.reset(token)
-        context.request.app.state.planner_checked += 1
-        expected = orjson.loads(
-            orjson.dumps({"data": resolved.data, "errors": bool(resolved.errors)})
+        document, query = ctx.graphql_document, ctx.query
+        if (
+            query is None
+            or document is None
+            or "persistedQuery" in (ctx.operation_extensions or {})
+        ):
+            return
+        operation = get_operation_ast(document, ctx.operation_name)
+        defined = (
+            {d.variable.name.value for d in (operation.variable_definitions or ())}
+            if operation
+            else set()
         )
-        got = orjson.loads(orjson.dumps({"data": planned, "errors": False}))
-        if expected != got:
-            differences = context.request.app.state.planner_differences
-            differences.append(
-                {
-                    "query": ctx.query,
-                    "variables": ctx.variables,
-                    "planned": got,
-                    "resolved": expected,
-                }
-            )
+        if operation is None or not defined <= set(self.keys):
+            return
+        variables = ctx.variables or {}
+        known = _accepted.setdefault(ctx.schema, OrderedDict())
+        found = known.get(query)
+        longest = {name: len(variables[name]) for name in defined}
+        if found is not None and found.document is document:
+            longest = {name: max(n, found.longest.get(name, 0)) for name, n in longest.items()}
+        _remember(known, query, Accepted(document, ctx.operation_name, longest))
 
 
-__all__ = ["PlannedReads"]
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A document the whole pipeline accepted and the planner answered: for each variable (a
+    node id), the longest value accepted, since input limits bound a string's length."""
+
+    document: DocumentNode
+    operation_name: str | None  # as strawberry names it: given, or the first operation's
+    longest: Mapping[str, int]
+
+
+_accepted: "WeakKeyDictionary[Any, OrderedDict[str, Accepted]]" = WeakKeyDictionary()
+
+
+async def answer_known(
+    schema: Any,
+    context: Any,
+    query: str | None,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    extensions: Mapping[str, Any] | None,
+) -> tuple[DocumentNode, dict[str, Any]] | None:
+    """The data of a request for a document `PlannedReads.accept` noted, whose plan for these
+    variables is compiled: parsing, validation and limits gave it through already and cannot
+    answer otherwise now. None: the whole pipeline must run (and answers the same)."""
+    if query is None or (extensions and "persistedQuery" in extensions):
+        return None
+    known = _accepted.get(schema)
+    found = known.get(query) if known is not None else None
+    if found is None:
+        return None
+    if operation_name is None:
+        first = get_first_operation(found.document)
+        operation_name = first.name.value if first is not None and first.name else None
+    names = _node_variables.get((query, operation_name))
+    if found.operation_name != operation_name or names is None:
+        return None
+    given = variables or {}
+    if set(given) != set(found.longest):
+        return None
+    for name, longest in found.longest.items():
+        value = given[name]
+        if not isinstance(value, str) or len(value) > longest:
+            return None
+    key, nodes = _plan_key(query, operation_name, names, given, context.viewer.scope)
+    if len(nodes) != len(given):
+        return None
+    plans = _plans.get(key)
+    if not plans:
+        return None
+    keys = {name: node_key for name, (_, node_key) in nodes.items()}
+    try:
+        data = await _run(plans, keys, context.db)
+    except Exception as error:  # the whole pipeline answers, or reports the fault as always
+        if faults.is_fault(error):
+            context.request.state.planned_fault = error
+        log.debug("known document failed; the whole pipeline answers", exc_info=True)
+        return None
+    if context.settings.planner_check:
+        await compare(schema, found.document, query, operation_name, dict(given), context, data)
+    return found.document, data
+
+
+async def compare(
+    schema: Any,
+    document: DocumentNode,
+    query: str | None,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    context: Any,
+    planned: dict[str, Any],
+) -> None:
+    """Tests: run the resolver path too and keep every difference on the app's state."""
+    token = CHECKING.set(True)
+    try:
+        context.refresh_loaders()
+        resolved = execute(
+            schema._schema,
+            document,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=context,
+        )
+        if inspect.isawaitable(resolved):
+            resolved = await resolved
+    finally:
+        CHECKING.reset(token)
+    context.request.app.state.planner_checked += 1
+    expected = orjson.loads(orjson.dumps({"data": resolved.data, "errors": bool(resolved.errors)}))
+    got = orjson.loads(orjson.dumps({"data": planned, "errors": False}))
+    if expected != got:
+        differences = context.request.app.state.planner_differences
+        differences.append(
+            {"query": query, "variables": variables, "planned": got, "resolved": expected}
+        )
+
+
+__all__ = ["PlannedReads", "answer_known"]
