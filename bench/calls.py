@@ -21,6 +21,8 @@ import orjson
 
 from bench.run import in_process_app
 from bench.side_by_side import EDM_LIST, EDM_LOOKUP, EDM_NESTED, inputs
+from graph.observability.logging import configure
+from graph.settings import Settings
 
 
 async def request(app: Any, body: bytes) -> bytes:
@@ -62,6 +64,8 @@ async def request(app: Any, body: bytes) -> bytes:
 
 async def main(args: argparse.Namespace) -> None:
     given = await inputs(args.url, 1)
+    # As the side-by-side run serves it; `--log-level info` adds the access line's cost.
+    configure(Settings(log_level=args.log_level))
 
     def body(i: int) -> bytes:
         if args.shape == "lookup":
@@ -98,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--warm", type=int, default=100, help="requests before counting")
     parser.add_argument("--profile", type=Path, help="keep the cProfile statistics here")
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning"])
     return parser
 
 
