@@ -114,8 +114,8 @@ class GraphQLView(GuardedView, GraphQL[Context, None]):
                 request_data.extensions,
             )
             if known is not None:
-                document, data = known
-                name = access.operation_name(document, request_data.operation_name)
+                accepted, data = known
+                name = access.operation_name(accepted.document, accepted.operation_name)
                 duration = time.perf_counter() - started
                 access.note(request, access.Operation(name, "query", duration, ()))
                 return ExecutionResult(data=data, errors=None)

@@ -306,7 +306,7 @@ async def answer_known(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     extensions: Mapping[str, Any] | None,
-) -> tuple[DocumentNode, dict[str, Any]] | None:
+) -> tuple[Accepted, dict[str, Any]] | None:
     """The data of a request for a document `PlannedReads.accept` noted, whose plan for these
     variables is compiled: parsing, validation and limits gave it through already and cannot
     answer otherwise now. None: the whole pipeline must run (and answers the same)."""
@@ -345,7 +345,7 @@ async def answer_known(
         return None
     if context.settings.planner_check:
         await compare(schema, found.document, query, operation_name, dict(given), context, data)
-    return found.document, data
+    return found, data
 
 
 async def compare(
