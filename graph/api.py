@@ -15,7 +15,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
@@ -40,6 +39,7 @@ from .security.inputs import Bounds, InputChecker, InputLimits
 from .security.limits import Weights, cost_limit, shape_rule
 from .security.middleware import current_request_id
 from .security.reporting import EdgeSchema
+from .security.validation import validation_cache
 from .settings import Mode, Settings
 
 log = logging.getLogger("edm_graph")
@@ -209,7 +209,7 @@ def build_schema(settings: Settings, *, federated: bool = True) -> strawberry.Sc
     extensions += [
         lambda: CachedParse(settings.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=1000),
+        validation_cache(1000),
         cost_limit(settings.max_query_cost, Weights.of(settings)),
         lambda: InputLimits(inputs),
         MaskUnexpectedErrors,

@@ -29,13 +29,20 @@ class Context:
     settings: Settings
     db: Database
     viewer: Viewer
-    loaders: "Loaders"
+    # Built on first use: a planned read never touches them.
+    _loaders: "Loaders | None" = None
+
+    @property
+    def loaders(self) -> "Loaders":
+        if self._loaders is None:
+            from .dataloaders import build_loaders
+
+            self._loaders = build_loaders(self.db, self.viewer.scope)
+        return self._loaders
 
     def refresh_loaders(self) -> None:
         """After a write: later reads in the request must not see cached rows from before."""
-        from .dataloaders import build_loaders
-
-        self.loaders = build_loaders(self.db, self.viewer.scope)
+        self._loaders = None
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -145,7 +145,7 @@ async def test_an_error_outside_graphql_is_a_generic_500_with_the_request_id(
     def broken(*args: object) -> None:
         raise RuntimeError(SECRET_LOOKING)
 
-    monkeypatch.setattr(app_module, "build_loaders", broken)
+    monkeypatch.setattr(app_module, "Context", broken)  # built for each request, before GraphQL
 
     response = await http.post("/graphql", json={"query": "{ network { name } }"})
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
@@ -48,6 +48,28 @@ def error_code(error: GraphQLError) -> str:
     return "FIELD_ERROR"
 
 
+def operation_name(document: DocumentNode | None, asked: str | None) -> str:
+    """The operation's name as the access log and the metrics show it."""
+    if document is None:
+        return UNPARSED
+    names = [
+        d.name.value if d.name else None
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+    if asked is not None:
+        return asked[:_MAX_NAME] if asked in names else UNPARSED
+    if len(names) != 1:
+        return UNPARSED
+    return (names[0] or ANONYMOUS)[:_MAX_NAME]
+
+
+def note(request: Any, operation: Operation) -> None:
+    """Adds an operation to those of its request (`operations` on the request's state)."""
+    operations: list[Operation] = request.scope.setdefault("state", {}).setdefault("operations", [])
+    operations.append(operation)
+
+
 class Observe(SchemaExtension):
     """Notes each operation on its request's state (`operations`) for the access log."""
 
@@ -61,26 +83,8 @@ class Observe(SchemaExtension):
             return
         result = context.result
         errors = tuple(error_code(e) for e in (result.errors or [])) if result else ()
-        operations: list[Operation] = request.scope.setdefault("state", {}).setdefault(
-            "operations", []
-        )
-        operations.append(Operation(self._name(), self._type(), duration, errors))
-
-    def _name(self) -> str:
-        document = self.execution_context.graphql_document
-        if document is None:
-            return UNPARSED
-        asked = self.execution_context.operation_name
-        names = [
-            d.name.value if d.name else None
-            for d in document.definitions
-            if isinstance(d, OperationDefinitionNode)
-        ]
-        if asked is not None:
-            return asked[:_MAX_NAME] if asked in names else UNPARSED
-        if len(names) != 1:
-            return UNPARSED
-        return (names[0] or ANONYMOUS)[:_MAX_NAME]
+        name = operation_name(context.graphql_document, context.operation_name)
+        note(request, Operation(name, self._type(), duration, errors))
 
     def _type(self) -> str:
         try:

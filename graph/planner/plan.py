@@ -27,13 +27,18 @@ from graphql import (
     GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
+    Visitor,
+    visit,
 )
 from graphql.execution.values import get_argument_values, get_directive_values
 from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    bindparam,
     case,
     cast,
     func,
@@ -106,8 +111,10 @@ class Planner:
         variables: Any,
         scope: Scope,
         settings: Settings,
+        node_keys: frozenset[str] = frozenset(),
     ) -> None:
         self.schema = schema
+        self.node_keys = node_keys
         self.gql: GraphQLSchema = schema._schema
         self.fragments = fragments
         self.variables = variables
@@ -548,12 +555,18 @@ class Planner:
             )
         if name == "node":
             args = self.arguments(query, node)
-            return self.node(args["id"], [node])
+            given = next((a.value for a in node.arguments or () if a.name.value == "id"), None)
+            variable = given.name.value if isinstance(given, VariableNode) else None
+            return self.node(args["id"], [node], variable if variable in self.node_keys else None)
         if name == "programme":
             return self.programme(self.arguments(query, node)["code"], [node])
         raise Unplannable(f"Query.{name}")
 
-    def node(self, gid: GlobalID, nodes: Sequence[FieldNode]) -> ColumnElement[Any]:
+    def node(
+        self, gid: GlobalID, nodes: Sequence[FieldNode], variable: str | None = None
+    ) -> ColumnElement[Any]:
+        """The row of `gid`; with `variable`, its key is the bound parameter `node_key(variable)`
+        so the statement serves every id of the same type."""
         gql_type = self.gql.get_type(gid.type_name)
         key = parse_node_id(gid.node_id)
         if not isinstance(gql_type, GraphQLObjectType) or key is None:
@@ -564,12 +577,9 @@ class Planner:
             raise Unplannable(gid.type_name)
         if _type_name(origin) != gid.type_name:
             raise Unplannable(gid.type_name)
-        found = (
-            origin.listing.build(self.scope, None)
-            .where(origin.listing.id_col == key)
-            .limit(1)
-            .subquery()
-        )
+        id_col = origin.listing.id_col
+        bound = key if variable is None else bindparam(node_key(variable), key, type_=id_col.type)
+        found = origin.listing.build(self.scope, None).where(id_col == bound).limit(1).subquery()
         return (
             select(self.object_json(origin, gql_type, found, nodes))
             .select_from(found)
@@ -612,6 +622,35 @@ def _python_type(field: StrawberryField) -> Any:
     return found
 
 
+def node_key(variable: str) -> str:
+    """The bound parameter that takes the key of the node the variable `variable` names."""
+    return f"node_key_{variable}"
+
+
+def node_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> frozenset[str]:
+    """The variables whose only use (fragments included) is the `id` of a root `node` field:
+    the statement differs between their values by one key (a bound parameter) and the type."""
+    uses: dict[str, int] = {}
+
+    class Count(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            uses[node.name.value] = uses.get(node.name.value, 0) + 1
+
+    for selections in (operation.selection_set, *(f.selection_set for f in fragments.values())):
+        visit(selections, Count())
+    found = set()
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.name.value != "node":
+            continue
+        for argument in selection.arguments or ():
+            value = argument.value
+            if argument.name.value == "id" and isinstance(value, VariableNode):
+                found.add(value.name.value)
+    return frozenset(name for name in found if uses.get(name) == 1)
+
+
 def plan_operation(
     schema: strawberry.Schema,
     operation: Any,
@@ -619,9 +658,11 @@ def plan_operation(
     variables: Any,
     scope: Scope,
     settings: Settings,
+    node_keys: frozenset[str] = frozenset(),
 ) -> list[RootPlan]:
-    """One statement per root field, or Unplannable."""
-    planner = Planner(schema, fragments, variables, scope, settings)
+    """One statement per root field, or Unplannable. The keys of `node_keys` (see
+    `node_variables`) are bound parameters named by `node_key`."""
+    planner = Planner(schema, fragments, variables, scope, settings, node_keys)
     query = schema._schema.query_type
     assert query is not None
     plans = []
@@ -633,4 +674,4 @@ def plan_operation(
     return plans
 
 
-__all__ = ["RootPlan", "Unplannable", "plan_operation"]
+__all__ = ["RootPlan", "Unplannable", "node_key", "node_variables", "plan_operation"]

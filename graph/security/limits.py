@@ -173,6 +173,7 @@ class _Cost:
         self.default_page_size = weights.default_page_size
         self.measured: dict[str, int] = {}
         self.measuring: set[str] = set()
+        self.read_variables = False  # else the cost is the document's, whatever the values
 
     def of(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
         total = 0
@@ -251,12 +252,14 @@ class _Cost:
     def value(self, node: ValueNode | None) -> Any:
         """The raw value given (variables as sent); None when absent or null."""
         if isinstance(node, VariableNode):
+            self.read_variables = True
             return self.variables.get(node.name.value)
         if isinstance(node, IntValueNode):
             return int(node.value)
         if isinstance(node, StringValueNode):
             return node.value
         if isinstance(node, (ListValueNode, ObjectValueNode)):
+            self.read_variables = True
             return value_from_ast_untyped(node, dict(self.variables))
         return None
 
@@ -268,9 +271,20 @@ def query_cost(
     variables: Mapping[str, Any] | None,
     weights: Weights,
 ) -> int:
+    return _measure(schema, document, operation_name, variables, weights)[0]
+
+
+def _measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    weights: Weights,
+) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables' values."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return 0, False
     values = {
         d.variable.name.value: value_from_ast_untyped(d.default_value)
         for d in operation.variable_definitions or ()
@@ -281,27 +295,46 @@ def query_cost(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root = schema.get_root_type(operation.operation)
-    return _Cost(schema, fragments, values, weights).of(operation.selection_set, root)
+    cost = _Cost(schema, fragments, values, weights)
+    return cost.of(operation.selection_set, root), cost.read_variables
 
 
 class QueryCostLimit(SchemaExtension):
     """Refuses, before execution, an operation whose cost, added to that of the operations
     before it in the same batch, exceeds `max_cost`."""
 
-    def __init__(self, max_cost: int, weights: Weights) -> None:
+    def __init__(self, max_cost: int, weights: Weights, known: "_Known") -> None:
         self.max_cost = max_cost
         self.weights = weights
+        self.known = known
+
+    def cost(self) -> int:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        # Parsed documents are cached (the same object again), so one whose cost reads no
+        # variable is measured once, not on every request.
+        key = (id(document), context.operation_name)
+        found = self.known.get(key)
+        if found is not None and found[0] is document:
+            return found[1]
+        cost, varies = _measure(
+            context.schema._schema,
+            document,
+            context.operation_name,
+            context.variables,
+            self.weights,
+        )
+        if not varies:
+            self.known[key] = (document, cost)
+            if len(self.known) > _KNOWN_SIZE:
+                self.known.pop(next(iter(self.known)))
+        return cost
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.result is None:
-            cost = query_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-                self.weights,
-            )
+            cost = self.cost()
             # The request's state is shared by every operation of a batch.
             state = getattr(getattr(context.context, "request", None), "state", None)
             spent = getattr(state, "query_cost", 0)
@@ -328,5 +361,10 @@ class QueryCostLimit(SchemaExtension):
         yield
 
 
+_KNOWN_SIZE = 1_000
+_Known = dict[tuple[int, str | None], tuple[DocumentNode, int]]
+
+
 def cost_limit(max_cost: int, weights: Weights) -> Callable[[], QueryCostLimit]:
-    return lambda: QueryCostLimit(max_cost, weights)
+    known: _Known = {}  # per schema: the weights and the schema decide the cost
+    return lambda: QueryCostLimit(max_cost, weights, known)

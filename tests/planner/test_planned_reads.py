@@ -6,7 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from strawberry.relay import to_base64
 
 from db.engine import Database
@@ -120,6 +122,59 @@ async def test_head_office_reads_the_member_pseudonymously_on_the_planned_path(
     assert member["lastName"] is None
     assert member["gender"] == "FEMALE" or member["gender"] == "MALE"
     assert sql.count == 1
+
+
+async def test_one_lookup_document_answers_each_id_with_its_own_row(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    # The id is a bound parameter of one cached plan per type: every loan, another type's
+    # id through the same document, and ids that are not keys must still read as themselves.
+    given = await portfolio(db, 2)
+    for loan in given["loans"]:
+        loan_id = to_base64("Loan", str(loan["id"]))
+        with api.count_statements() as sql:
+            body = await gql(LOAN, {"id": loan_id})
+        assert body["data"]["node"]["id"] == loan_id
+        assert body["data"]["node"]["cycle"] == loan["cycle"]
+        assert sql.count == 1
+    member_id = to_base64("Member", str(given["loans"][0]["member_id"]))
+    assert await gql(LOAN, {"id": member_id}) == {
+        "data": {"node": {"__typename": "Member", "id": member_id}}
+    }
+    assert await gql(LOAN, {"id": to_base64("Loan", "not-a-key")}) == {"data": {"node": None}}
+    unknown = to_base64("Loan", "00000000-0000-4000-8000-000000000000")
+    assert await gql(LOAN, {"id": unknown}) == {"data": {"node": None}}
+
+
+async def test_a_document_answered_again_is_still_checked_logged_and_counted(
+    db: Database, gql: GraphQL, http: httpx.AsyncClient, api: RunningServer
+) -> None:
+    # From the second request on, an accepted document skips strawberry's extensions: the
+    # metrics still count every operation, and a value the limits refuse is still refused.
+    given = await portfolio(db, 1)
+    query = "query CountedLookup($id: ID!) { node(id: $id) { id } }"
+    ids = [to_base64("Loan", str(loan["id"])) for loan in given["loans"]]
+    before = await queries_answered(http)
+    for loan_id in ids * 2:
+        assert await gql(query, {"id": loan_id}) == {"data": {"node": {"id": loan_id}}}
+    assert await queries_answered(http) == before + len(ids) * 2
+    long_id = to_base64("Loan", str(given["loans"][0]["id"]) + " " * 1000)
+    refused = await gql(query, {"id": long_id})
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def queries_answered(http: httpx.AsyncClient) -> float:
+    """The metrics' count of queries answered without error, whatever their name's label."""
+    body = (await http.get("/metrics")).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "edm_graphql_operations_total"
+        and sample.labels.get("type") == "query"
+        and sample.labels.get("outcome") == "ok"
+    )
 
 
 async def test_another_programmes_loan_reads_as_null(
