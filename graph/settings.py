@@ -204,7 +204,7 @@ class Settings(BaseSettings):
     ledger_cost: int = Field(
         default=100_000,
         ge=0,
-        description="Each figure set computed from the ledger (indicators of a chosen day or "
+        description="Each figure set computed from the ledger (indicators of a chosen "
         "period; 20 months of a series, 100 entries of a support history).",
     )
 

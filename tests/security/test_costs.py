@@ -72,6 +72,19 @@ async def test_indicators_computed_from_the_ledger_are_weighted(prod: httpx.Asyn
     too_costly(await post(prod, f"{{ {aliases} }}"))
 
 
+def test_a_past_day_is_not_weighted_as_a_computation(database_url: str) -> None:
+    # The stocks of a past day are a lookup in the daily snapshots, as cheap as today's: under
+    # a limit far below one ledger computation, both dashboards are answered.
+    with serve(production_settings(database_url, max_query_cost=1_000)) as running:
+        for day in ("", '(asOf: "2025-06-14")'):
+            query = f"{{ indicators{day} {{ programmes {{ par30 }} }} }}"
+            response = httpx.post(
+                f"{running.base_url}/graphql", json={"query": query}, headers=head_office()
+            )
+            assert response.status_code == 200
+            assert "errors" not in response.json(), response.json()
+
+
 async def test_long_series_and_support_histories_are_weighted(prod: httpx.AsyncClient) -> None:
     series = '{ indicatorSeries(from: "2006-12-01", to: "2026-11-25") { asOf } }'
     histories = (
