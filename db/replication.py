@@ -48,6 +48,7 @@ OPERATIONS = (
     "loan_products",
     "loans",
     "installments",
+    "superseded_installments",
     "repayments",
     "savings_accounts",
     "savings_transactions",

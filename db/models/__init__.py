@@ -11,7 +11,14 @@ from .indicators import (
     IndicatorSavings,
     IndicatorState,
 )
-from .loans import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
+from .loans import (
+    Installment,
+    Loan,
+    LoanProduct,
+    LoanProductCycle,
+    Repayment,
+    SupersededInstallment,
+)
 from .missions import (
     Expert,
     ExpertDomain,
@@ -47,6 +54,7 @@ __all__ = [
     "IndicatorState",
     "GroupMembership",
     "Installment",
+    "SupersededInstallment",
     "Loan",
     "LoanProduct",
     "LoanProductCycle",
