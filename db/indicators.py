@@ -76,6 +76,7 @@ from .models import (
     ReplicatedProgramme,
     SavingsAccount,
     SavingsTransaction,
+    SupersededInstallment,
 )
 from .models.indicators import (
     IndicatorDay,
@@ -89,6 +90,16 @@ from .scope import Scope
 
 loans = Loan.__table__
 installments = Installment.__table__
+superseded_installments = SupersededInstallment.__table__
+# What a loan's state on a day reads of a schedule line (current or superseded).
+SCHEDULE_COLUMNS = (
+    "loan_id",
+    "in_force_from",
+    "number",
+    "due_on",
+    "principal_due",
+    "interest_due",
+)
 repayments = Repayment.__table__
 accounts = SavingsAccount.__table__
 transactions = SavingsTransaction.__table__
@@ -397,29 +408,40 @@ def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) ->
     days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
     `by_index` for a few of them (a page, a filtered list): looked up one by one rather
     than hashed against every schedule (which suits a whole portfolio)."""
-    i = installments
-    wanted = (
-        i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
-        if by_index
-        else i.c.loan_id.in_(loan_ids)
-    )
-    lines = (
-        select(
-            i.c.loan_id,
-            i.c.number,
-            i.c.due_on,
-            i.c.principal_due,
-            i.c.interest_due,
-            func.sum(i.c.principal_due + i.c.interest_due)
-            .over(partition_by=i.c.loan_id, order_by=i.c.number)
-            .label("due_through"),
-            func.sum(i.c.principal_due)
-            .over(partition_by=i.c.loan_id, order_by=i.c.number)
-            .label("principal_through"),
+
+    def wanted(i: Any) -> Any:
+        return (
+            i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
+            if by_index
+            else i.c.loan_id.in_(loan_ids)
         )
-        .where(wanted)
-        .subquery("lines")
-    )
+
+    # Each schedule a loan had, with the days it was in force: the current one (from its
+    # rescheduling, if any) and those a rescheduling replaced.
+    old = superseded_installments
+    every = union_all(
+        select(
+            *(installments.c[n] for n in SCHEDULE_COLUMNS), literal(None, Date()).label("until")
+        ).where(wanted(installments)),
+        select(*(old.c[n] for n in SCHEDULE_COLUMNS), old.c.superseded_on).where(wanted(old)),
+    ).subquery("every_schedule")
+    i = every
+    schedule = (i.c.loan_id, i.c.until)
+    lines = select(
+        i.c.loan_id,
+        i.c.in_force_from,
+        i.c.until,
+        i.c.number,
+        i.c.due_on,
+        i.c.principal_due,
+        i.c.interest_due,
+        func.sum(i.c.principal_due + i.c.interest_due)
+        .over(partition_by=schedule, order_by=i.c.number)
+        .label("due_through"),
+        func.sum(i.c.principal_due)
+        .over(partition_by=schedule, order_by=i.c.number)
+        .label("principal_through"),
+    ).subquery("lines")
 
     def in_order(col: Any, type_: Any) -> Any:
         return func.array_agg(aggregate_order_by(col, lines.c.number), type_=ARRAY(type_))
@@ -427,16 +449,23 @@ def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) ->
     schedules = (
         select(
             lines.c.loan_id,
+            lines.c.in_force_from,
+            lines.c.until,
             in_order(lines.c.due_on, Date()).label("due_on"),
             in_order(lines.c.principal_due, Numeric()).label("principal_due"),
             in_order(lines.c.interest_due, Numeric()).label("interest_due"),
             in_order(lines.c.due_through, Numeric()).label("due_through"),
             in_order(lines.c.principal_through, Numeric()).label("principal_through"),
         )
-        .group_by(lines.c.loan_id)
+        .group_by(lines.c.loan_id, lines.c.in_force_from, lines.c.until)
         .subquery("schedules")
     )
     sc = schedules.c
+    in_force = and_(
+        sc.loan_id == with_paid.c.id,
+        or_(sc.in_force_from.is_(None), sc.in_force_from <= with_paid.c.day),
+        or_(sc.until.is_(None), sc.until > with_paid.c.day),
+    )
     placed = (
         select(
             with_paid,
@@ -449,7 +478,7 @@ def _poured(with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False) ->
             func.width_bucket(with_paid.c.paid, sc.due_through).label("settled"),
         )
         .select_from(with_paid)
-        .outerjoin(schedules, sc.loan_id == with_paid.c.id)
+        .outerjoin(schedules, in_force)
         .subquery("placed")
     )
     p = placed.c

@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 
 from db import loans as db_loans
-from db.pagination import Listing
 from domain import allocation
 
 from ..context import Info
@@ -208,7 +207,8 @@ class Installment:
     "then. It was in force from `inForceFrom` (null: from disbursement) to the day before "
     "`supersededOn`: the loan's state on a day in that span is read against it."
 )
-class SupersededInstallment:
+class SupersededInstallment(RowNode):
+    id: relay.NodeID[uuid.UUID]
     version: int = strawberry.field(
         description="Which schedule: 1 for the one built at disbursement, then one more per "
         "rescheduling."
@@ -233,31 +233,13 @@ class SupersededInstallment:
         description="The rescheduling day: from it on, a later schedule is in force."
     )
     loan_id: strawberry.Private[uuid.UUID]
-    listing: ClassVar[Listing[None]] = db_loans.SUPERSEDED_INSTALLMENTS
+    listing = db_loans.SUPERSEDED_INSTALLMENTS
     money: ClassVar[Mapping[str, str]] = {
         "principal_due": "currency_code",
         "interest_due": "currency_code",
         "principal_paid": "currency_code",
         "interest_paid": "currency_code",
     }
-    plain: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> Self:
-        currency = row["currency_code"]
-        return cls(
-            version=row["version"],
-            number=row["number"],
-            due_on=row["due_on"],
-            principal_due=Money.of(row["principal_due"], currency),
-            interest_due=Money.of(row["interest_due"], currency),
-            principal_paid=Money.of(row["principal_paid"], currency),
-            interest_paid=Money.of(row["interest_paid"], currency),
-            paid_on=row["paid_on"],
-            in_force_from=row["in_force_from"],
-            superseded_on=row["superseded_on"],
-            loan_id=row["loan_id"],
-        )
 
 
 @strawberry.type(
