@@ -852,17 +852,44 @@ def _repayment_flows(
     scope: Scope, today: bool, trust_settled_dates: bool, by_day: bool
 ) -> Select[Any]:
     rg = _ranges()
-    i = installments
-    r, earlier = repayments.alias("r"), installments.alias("earlier")
+    both = union_all(
+        *(
+            _per_range(rg, due, name, by_day)
+            for name, due in (
+                ("due", _amounts_due(scope, installments, today, trust_settled_dates, by_day, rg)),
+                (
+                    "superseded_due",
+                    _amounts_due(scope, superseded_installments, False, False, by_day, rg),
+                ),
+            )
+        )
+    ).subquery("repayment_flows")
+    keys = [both.c.key] if by_day else [both.c.key, both.c.last_day]
+    return select(
+        both.c.programme_id,
+        both.c.currency_code,
+        *keys,
+        *(func.sum(both.c[name]).label(name) for name in REPAYMENT_FLOWS),
+    ).group_by(both.c.programme_id, both.c.currency_code, *keys)
+
+
+def _amounts_due(
+    scope: Scope, lines: Any, today: bool, trust_settled_dates: bool, by_day: bool, rg: Any
+) -> Select[Any]:
+    """The installments of `lines` (the schedules in force, or those a rescheduling replaced)
+    due in a range while their schedule was in force, per currency (and day)."""
+    i = lines
+    r, earlier = repayments.alias("r"), lines.alias("earlier")
     total = i.c.principal_due + i.c.interest_due
     paid_by_due = (
         select(func.coalesce(func.sum(r.c.amount), 0))
         .where(r.c.loan_id == i.c.loan_id, r.c.paid_on <= i.c.due_on, _standing(r))
         .scalar_subquery()
     )
+    same_schedule = [earlier.c.version == i.c.version] if "version" in i.c else []
     due_before = (
         select(func.coalesce(func.sum(earlier.c.principal_due + earlier.c.interest_due), 0))
-        .where(earlier.c.loan_id == i.c.loan_id, earlier.c.number < i.c.number)
+        .where(earlier.c.loan_id == i.c.loan_id, earlier.c.number < i.c.number, *same_schedule)
         .scalar_subquery()
     )
     received: Any = func.least(total, func.greatest(0, paid_by_due - due_before))
@@ -875,20 +902,25 @@ def _repayment_flows(
         func.sum(total).label("amount_due"),
         func.sum(received).label("amount_received_on_time"),
     ]
+    # A rescheduling keeps what was paid as lines of the new schedule dated before it: those
+    # fell due under the schedule it replaced.
+    in_force = [or_(i.c.in_force_from.is_(None), i.c.in_force_from <= i.c.due_on)]
+    if "superseded_on" in i.c:
+        in_force.append(i.c.due_on < i.c.superseded_on)
     columns, group = _grouped([loans.c.currency_code, *labelled], i.c.due_on, by_day)
-    due = (
+    return (
         select(*columns)
         .select_from(i)
         .join(loans, loans.c.id == i.c.loan_id)
         .where(
             i.c.programme_id == rg.c.programme_id,
             _in_range(i.c.due_on, rg),
+            *in_force,
             not_(and_(loans.c.status == LoanStatus.WRITTEN_OFF, loans.c.closed_on < i.c.due_on)),
             scope.where(i.c.programme_id),
         )
         .group_by(*group)
     )
-    return _per_range(rg, due, "due", by_day)
 
 
 def retention(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:

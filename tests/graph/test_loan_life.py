@@ -106,7 +106,7 @@ query ($asOf: Date, $period: PeriodInput, $programmes: [String!]) {
   indicators(asOf: $asOf, period: $period, programmes: $programmes) {
     programmes {
       activeLoans grossLoanPortfolio { local { amount } }
-      disbursedAmount { local { amount } }
+      disbursedAmount { local { amount } } amountDue { local { amount } }
     }
   }
 }
@@ -599,7 +599,23 @@ async def test_a_loan_in_arrears_is_rescheduled_and_its_past_still_reads_the_old
     ]
     assert superseded[0]["principalDue"]["currency"] == {"code": "XOF"}
 
-    # A repayment now pays the new schedule; rescheduled again later, version 2 is kept.
+    # What fell due: before the rescheduling, the old schedule's installments; from it on,
+    # the new ones (not the settled lines it keeps of the old).
+    report = {"programmes": [b["programme"]["code"]], "asOf": str(TODAY)}
+    for first_day, last_day, dues in (
+        (days_ago(190), days_ago(11), [(line["dueOn"], 18_667) for line in old["schedule"]]),
+        (day, add_months(day, 5), [(line[0], line[1] + line[2]) for line in lines[2:]]),
+    ):
+        period = {"from": str(first_day), "to": str(min(last_day, TODAY))}
+        got = await gql(INDICATORS, {**report, "period": period})
+        expected = sum(
+            (Decimal(total) for due, total in dues if period["from"] <= due <= period["to"]),
+            Decimal(0),
+        )
+        (figures,) = got["data"]["indicators"]["programmes"]
+        assert amount(figures["amountDue"]["local"]) == expected
+
+    # A repayment now pays the new schedule.
     paid = await send(
         gql, b, REPAYMENT_RECORD, repay_input(b, loan, amount=xof(1_607), paidOn=str(days_ago(5)))
     )
