@@ -85,7 +85,6 @@ from .models.indicators import (
     IndicatorSavings,
     IndicatorState,
 )
-from .network import in_programmes
 from .scope import Scope
 
 loans = Loan.__table__
@@ -132,6 +131,34 @@ LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_am
 REPAYMENT_FLOWS = ("amount_due", "amount_received_on_time")
 RETENTION = ("loans_repaid", "borrowers_retained")
 
+# The figure families, each computed by its own statements (or read from the snapshots).
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "loan_stocks": LOAN_STOCKS,
+    "savings": SAVINGS_STOCKS,
+    "outreach": OUTREACH_STOCKS,
+    "loan_flows": LOAN_FLOWS,
+    "repayment_flows": REPAYMENT_FLOWS,
+    "retention": RETENTION,
+}
+STOCK_FAMILIES = ("loan_stocks", "savings", "outreach")
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What a report must compute: the figure `families` (FAMILIES' names) and whether it
+    converts to EUR (`rates`). The GLP at the period's month ends (the average GLP) is asked
+    by the windows' `glp_days`. Everything by default."""
+
+    families: frozenset[str] = frozenset(FAMILIES)
+    rates: bool = True
+
+    def columns(self, *families: str) -> tuple[str, ...]:
+        """The columns of those of `families` that are needed."""
+        return tuple(c for f in families if f in self.families for c in FAMILIES[f])
+
+
+EVERYTHING = Needs()
+
 Key = tuple[uuid.UUID, date]  # a programme and a day
 Range = tuple[uuid.UUID, date, date]  # a programme and a range of days, both included
 
@@ -143,22 +170,7 @@ async def selected_programmes(
     session: AsyncSession, scope: Scope, codes: Sequence[str] | None
 ) -> list[RowMapping]:
     """The programmes in scope (and among `codes` if given), with how far their snapshots go."""
-    stmt = (
-        select(
-            programmes.c.id,
-            programmes.c.code,
-            programmes.c.country_code,
-            programmes.c.currency_code,
-            state.c.valid_through,
-            state.c.retention_valid_through,
-        )
-        .outerjoin(state, state.c.programme_id == programmes.c.id)
-        .where(scope.where(programmes.c.id))
-        .order_by(programmes.c.code)
-    )
-    if codes is not None:
-        stmt = stmt.where(in_programmes(programmes.c.id, codes))
-    return list((await session.execute(stmt)).mappings())
+    return await rows(session, programmes_with(scope, codes, None, date.min))
 
 
 # Statements and their inputs ------------------------------------------------------------------
@@ -227,6 +239,42 @@ def _among(column: Any, filtered: bool) -> Any:
         return true()
     return column.in_(
         select(programmes.c.id).where(programmes.c.code.in_(bindparam("codes", expanding=True)))
+    )
+
+
+# The programmes, and with them one of today's figure families ------------------------------
+
+FOLDED_CURRENCY = "sums_currency_code"  # the folded family's currency (programmes have theirs)
+
+
+def programmes_with(
+    scope: Scope, codes: Sequence[str] | None, folded: str | None, today: date
+) -> Query:
+    """The programmes in scope (and among `codes`), by code: their columns, how far their
+    snapshots go and, if `folded` names one of `live_statements`, that family's rows joined
+    on (one row per programme and currency of its sums, the currency as FOLDED_CURRENCY; a
+    programme without any, once with nulls). So a report that asks only one family as of
+    today is one statement."""
+    return Query(_programmes_with(scope, codes is not None, folded), _today_params(codes, today))
+
+
+@cache
+def _programmes_with(scope: Scope, filtered: bool, folded: str | None) -> Select[Any]:
+    stmt = (
+        select(programmes, state.c.valid_through, state.c.retention_valid_through)
+        .outerjoin(state, state.c.programme_id == programmes.c.id)
+        .where(_among(programmes.c.id, filtered), scope.where(programmes.c.id))
+        .order_by(programmes.c.code)
+    )
+    if folded is None:
+        return stmt
+    family = LIVE[folded][0](scope, False).subquery("family")
+    # A condition on the family's grouping column: PostgreSQL pushes it into the aggregate,
+    # which then reads this programme's rows only (by index).
+    sums = select(family).where(family.c.programme_id == programmes.c.id).lateral("sums")
+    values = [c for c in sums.c if c.key not in ("programme_id", "currency_code", "key")]
+    return stmt.add_columns(sums.c.currency_code.label(FOLDED_CURRENCY), *values).outerjoin(
+        sums, true()
     )
 
 
@@ -1116,6 +1164,7 @@ class Plan:
     """The ranges and days a set of windows needs, per programme and source."""
 
     today: date
+    needs: Needs = EVERYTHING
     snapshot_months: set[Key] = field(default_factory=set)
     ledger_days: set[Key] = field(default_factory=set)
     ledger_glp_days: set[Key] = field(default_factory=set)
@@ -1125,26 +1174,54 @@ class Plan:
     ledger_retention: set[Range] = field(default_factory=set)
 
 
-def needs_live(windows: Sequence[Window], today: date) -> bool:
-    """Whether some stock is asked as of today (from derived state: `live_statements`)."""
-    return any(w.as_of == today or today in w.glp_days for w in windows)
+def live_families(windows: Sequence[Window], today: date, needs: Needs) -> list[str]:
+    """The families asked as of today (from derived state: `live_statements`): the stocks
+    the needs ask if a window ends today, the loan stocks if the average GLP reaches today."""
+    wanted: set[str] = set()
+    if any(w.as_of == today for w in windows):
+        wanted.update(f for f in STOCK_FAMILIES if f in needs.families)
+    if any(today in w.glp_days for w in windows):
+        wanted.add("loan_stocks")
+    return [f for f in STOCK_FAMILIES if f in wanted]
 
 
-def live_statements(scope: Scope, codes: Sequence[str] | None, today: date) -> dict[str, Query]:
-    """The stocks as of today: they need no plan, so they can start at once."""
+# The statements of today's stocks by family, and the family each reads.
+LIVE: dict[str, tuple[Callable[[Scope, bool], Select[Any]], str]] = {
+    "loan_stocks_today": (_loan_stocks_today, "loan_stocks"),
+    "savings_now": (_savings_now, "savings"),
+    "outreach_now": (_outreach_now, "outreach"),
+}
+
+
+def live_statements(
+    scope: Scope, codes: Sequence[str] | None, today: date, families: Sequence[str]
+) -> dict[str, Query]:
+    """The stocks as of today of `families` (`live_families`), in that order: they need no
+    plan, so they can start at once."""
+    by_family = {family: (name, build) for name, (build, family) in LIVE.items()}
     return {
-        "loan_stocks_today": loan_stocks_today(scope, codes, today),
-        "savings_now": savings_now(scope, codes, today),
-        "outreach_now": outreach_now(scope, codes, today),
+        by_family[f][0]: Query(
+            by_family[f][1](scope, codes is not None), _today_params(codes, today)
+        )
+        for f in families
     }
 
 
-def plan(windows: Sequence[Window], coverage: dict[uuid.UUID, Coverage], today: date) -> Plan:
-    """What the snapshots and the ledger must answer, per programme (the rest is live)."""
-    p = Plan(today)
+def plan(
+    windows: Sequence[Window],
+    coverage: dict[uuid.UUID, Coverage],
+    today: date,
+    needs: Needs = EVERYTHING,
+) -> Plan:
+    """What the snapshots and the ledger must answer, per programme (the rest is live), for
+    the families the needs ask only."""
+    p = Plan(today, needs)
+    stocks = any(f in needs.families for f in STOCK_FAMILIES)
+    flows = bool(needs.columns("loan_flows", "repayment_flows"))
     for pid, cover in coverage.items():
         for w in windows:
-            for day, glp_only in [(w.as_of, False), *((d, True) for d in w.glp_days)]:
+            asked = [(w.as_of, False)] if stocks else []
+            for day, glp_only in [*asked, *((d, True) for d in w.glp_days)]:
                 source = stock_source(day, today, cover)
                 if source == Source.LIVE:
                     continue
@@ -1152,21 +1229,24 @@ def plan(windows: Sequence[Window], coverage: dict[uuid.UUID, Coverage], today: 
                     p.snapshot_months.add((pid, month_start(day)))
                 else:
                     (p.ledger_glp_days if glp_only else p.ledger_days).add((pid, day))
-            for piece in pieces(w.first_day, w.last_day, cover.valid_through):
-                into = p.snapshot_flows if piece.snapshot else p.ledger_flows
-                into.add((pid, piece.first_day, piece.last_day))
-            first, last = retention_days(w, today)
-            for piece in pieces(first, last, cover.retention_valid_through):
-                into = p.snapshot_retention if piece.snapshot else p.ledger_retention
-                into.add((pid, piece.first_day, piece.last_day))
-    p.ledger_glp_days -= p.ledger_days
+            if flows:
+                for piece in pieces(w.first_day, w.last_day, cover.valid_through):
+                    into = p.snapshot_flows if piece.snapshot else p.ledger_flows
+                    into.add((pid, piece.first_day, piece.last_day))
+            if "retention" in needs.families:
+                first, last = retention_days(w, today)
+                for piece in pieces(first, last, cover.retention_valid_through):
+                    into = p.snapshot_retention if piece.snapshot else p.ledger_retention
+                    into.add((pid, piece.first_day, piece.last_day))
+    if "loan_stocks" in needs.families:
+        p.ledger_glp_days -= p.ledger_days
     return p
 
 
 def plan_loan_stocks(keys: Sequence[Key], coverage: dict[uuid.UUID, Coverage], today: date) -> Plan:
     """What the snapshots and the ledger must answer for the loan stocks (GLP, borrowers,
     PAR) of each (programme, day) key only (the rest is live)."""
-    p = Plan(today)
+    p = Plan(today, Needs(frozenset({"loan_stocks"})))
     for pid, day in keys:
         source = stock_source(day, today, coverage[pid])
         if source == Source.SNAPSHOT:
@@ -1182,18 +1262,22 @@ FLOWS_BUT_RETENTION = LOAN_FLOWS + REPAYMENT_FLOWS
 def statements(scope: Scope, p: Plan) -> dict[str, Query]:
     """The plan's statements by name: run each on its own session, concurrently if you like."""
     out: dict[str, Query] = {}
+    wanted = p.needs.families
     if p.snapshot_months:
         out["month_snapshots"] = month_snapshots(scope, sorted(p.snapshot_months))
-    ledger = sorted(p.ledger_days | p.ledger_glp_days)
+    ledger = sorted((p.ledger_days if "loan_stocks" in wanted else set()) | p.ledger_glp_days)
     if ledger:
         out["loan_stocks_at"] = loan_stocks_at(scope, ledger)
-    if p.ledger_days:
+    if p.ledger_days and "savings" in wanted:
         out["savings_at"] = savings_at(scope, sorted(p.ledger_days))
+    if p.ledger_days and "outreach" in wanted:
         out["outreach_at"] = outreach_at(scope, sorted(p.ledger_days))
     if p.snapshot_flows:
-        out["flow_snapshots"] = day_snapshots(scope, sorted(p.snapshot_flows), FLOWS_BUT_RETENTION)
-    if p.ledger_flows:
+        columns = p.needs.columns("loan_flows", "repayment_flows")
+        out["flow_snapshots"] = day_snapshots(scope, sorted(p.snapshot_flows), columns)
+    if p.ledger_flows and "loan_flows" in wanted:
         out["loan_flows"] = loan_flows(scope, sorted(p.ledger_flows))
+    if p.ledger_flows and "repayment_flows" in wanted:
         out["repayment_flows"] = repayment_flows(scope, sorted(p.ledger_flows), today=p.today)
     if p.snapshot_retention:
         out["retention_snapshots"] = day_snapshots(scope, sorted(p.snapshot_retention), RETENTION)
@@ -1359,6 +1443,9 @@ async def refresh(
 
 __all__ = [
     "Coverage",
+    "EVERYTHING",
+    "FAMILIES",
+    "Needs",
     "Query",
     "Plan",
     "Window",
@@ -1372,6 +1459,7 @@ __all__ = [
     "outreach_now",
     "plan",
     "plan_loan_stocks",
+    "programmes_with",
     "stocks_only",
     "rates_in_force",
     "refresh",
@@ -1384,6 +1472,6 @@ __all__ = [
     "day_snapshots",
     "live_statements",
     "month_snapshots",
-    "needs_live",
+    "live_families",
     "statements",
 ]

@@ -2,7 +2,10 @@
 concurrently, and assemble each programme's figures with domain.indicators.
 
 Not a DataLoader: a report is one request for many programmes at once, so the statements
-are as many as the figure families, whatever the number of programmes, months or countries.
+are as many as the figure families asked (`Needs`), whatever the number of programmes,
+months or countries. The first family asked as of today comes with the programmes' lookup,
+in its statement; the rates only when an amount in EUR is asked (or a programme holds
+amounts in another currency than its own).
 """
 
 import asyncio
@@ -18,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 
 from db import indicators as db_indicators
 from db.engine import Database
-from db.indicators import Coverage, Plan, Query, Window
+from db.indicators import EVERYTHING, Coverage, Needs, Plan, Query, Window
 from db.scope import Scope
 from domain import indicators as formulas
 from domain.enums import RateKind
@@ -34,6 +37,14 @@ class ProgrammeRow:
     code: str
     country_code: str
     currency_code: str
+    row: Mapping[str, Any]  # the programme's own columns, as the graph's Programme reads them
+
+    @classmethod
+    def of(cls, row: Mapping[Any, Any]) -> "ProgrammeRow":
+        own = {name: row[name] for name in db_indicators.programmes.c.keys()}
+        return cls(
+            row["id"], row["code"], row["country_code"].strip(), row["currency_code"].strip(), own
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +69,11 @@ class Fetched:
     retention: Rows = field(default_factory=dict)
 
 
-def _group(rows: Sequence[RowMapping], columns: Sequence[str], into: Rows) -> None:
+def _group(rows: Sequence[Mapping[Any, Any]], columns: Sequence[str], into: Rows) -> None:
+    """File rows under their keys and currencies (the `columns` they hold: a statement asks
+    the needed ones only)."""
+    if rows:
+        columns = [c for c in columns if c in rows[0]]
     for row in rows:
         key = (row["programme_id"], row["key"], *((row["last_day"],) if "last_day" in row else ()))
         by_currency = into.setdefault(key, {})
@@ -106,43 +121,97 @@ LIGHT = {"savings_now", "outreach_now", "month_snapshots", "flow_snapshots", "re
 
 
 async def _run_light(
-    db: Database, statements: Mapping[str, Query], months: Sequence[date]
+    db: Database, statements: Mapping[str, Query], months: Sequence[date] | None
 ) -> tuple[dict[str, list[RowMapping]], list[RowMapping]]:
+    """The statements, and the rates of `months` if given."""
     async with db.read() as session:
         found = {name: await db_indicators.rows(session, stmt) for name, stmt in statements.items()}
+        if months is None:
+            return found, []
         return found, await db_indicators.rates_in_force(session, months)
+
+
+def _file_rates(rates: Sequence[RowMapping], into: Fetched) -> None:
+    into.rates.update({(r["currency_code"].strip(), r["wanted_month"]): r for r in rates})
 
 
 async def fetch(
     db: Database, scope: Scope, plan: Plan, windows: Sequence[Window], into: Fetched
-) -> dict[str, list[RowMapping]]:
-    """Run the plan's statements and the rates concurrently, on short sessions."""
+) -> None:
+    """Run the plan's statements and the rates (if the plan's needs ask them) concurrently,
+    on short sessions."""
     statements = db_indicators.statements(scope, plan)
     light = {n: s for n, s in statements.items() if n in LIGHT}
     heavy = [n for n in statements if n not in LIGHT]
-    done: list[Any] = await asyncio.gather(
-        _run_light(db, light, sorted(_rate_months(windows))),
-        *(_run(db, statements[n]) for n in heavy),
-    )
-    by_name: dict[str, list[RowMapping]] = done[0][0] | dict(zip(heavy, done[1:], strict=True))
-    rates: list[RowMapping] = done[0][1]
-    into.rates.update({(r["currency_code"].strip(), r["wanted_month"]): r for r in rates})
+    months = sorted(_rate_months(windows)) if plan.needs.rates else None
+    jobs: list[Awaitable[Any]] = [_run(db, statements[n]) for n in heavy]
+    if light or months is not None:
+        jobs.append(_run_light(db, light, months))
+    done: list[Any] = await asyncio.gather(*jobs)
+    by_name: dict[str, list[RowMapping]] = dict(zip(heavy, done, strict=False))
+    if light or months is not None:
+        found, rates = done[-1]
+        by_name |= found
+        _file_rates(rates, into)
     _file(by_name, into)
-    return by_name
 
 
-def _file(by_name: Mapping[str, list[RowMapping]], into: Fetched) -> None:
+def _file(by_name: Mapping[str, Sequence[Mapping[Any, Any]]], into: Fetched) -> None:
     for name, found in by_name.items():
         columns, target = TARGETS[name]
         _group(found, columns, getattr(into, target))
 
 
+def _foreign(fetched: Fetched, currencies: Mapping[uuid.UUID, str]) -> bool:
+    """Whether some sums are in another currency than their programme's (which the rates
+    convert, in local currency too)."""
+    for rows in (
+        fetched.live,
+        fetched.month_snapshots,
+        fetched.ledger,
+        fetched.flow_snapshots,
+        fetched.flows,
+        fetched.retention_snapshots,
+        fetched.retention,
+    ):
+        for key, by_currency in rows.items():
+            if any(c != currencies[key[0]] for c in by_currency):
+                return True
+    return False
+
+
 async def _programmes_and_light(
-    db: Database, scope: Scope, codes: Sequence[str] | None, light: Mapping[str, Query]
+    db: Database,
+    scope: Scope,
+    codes: Sequence[str] | None,
+    today: date,
+    folded: str | None,
+    light: Mapping[str, Query],
 ) -> tuple[list[RowMapping], dict[str, list[RowMapping]]]:
+    """The programmes (with the `folded` family's rows) and the light statements."""
     async with db.read() as session:
-        found = await db_indicators.selected_programmes(session, scope, codes)
+        query = db_indicators.programmes_with(scope, codes, folded, today)
+        found = await db_indicators.rows(session, query)
         return found, {name: await db_indicators.rows(session, q) for name, q in light.items()}
+
+
+def _unfold(
+    found: Sequence[RowMapping], folded: str | None, today: date
+) -> tuple[list[RowMapping], list[dict[str, Any]]]:
+    """The programmes' rows, once each, and the folded family's rows as its statement gives
+    them."""
+    programmes: dict[uuid.UUID, RowMapping] = {}
+    family: list[dict[str, Any]] = []
+    columns = TARGETS[folded][0] if folded is not None else ()
+    for row in found:
+        programmes.setdefault(row["id"], row)
+        currency = row.get(db_indicators.FOLDED_CURRENCY)
+        if currency is not None:
+            family.append(
+                {"programme_id": row["id"], "key": today, "currency_code": currency}
+                | {c: row[c] for c in columns}
+            )
+    return list(programmes.values()), family
 
 
 # Assembling -------------------------------------------------------------------------------
@@ -261,36 +330,43 @@ async def reports(
     codes: Sequence[str] | None,
     windows: Sequence[Window],
     today: date,
+    needs: Needs = EVERYTHING,
 ) -> list[Report]:
-    """The windows' figures for the programmes in scope (and among `codes`).
+    """The windows' figures for the programmes in scope (and among `codes`): those of the
+    families `needs` asks (the others read zero).
 
-    Today's stocks need no plan: they start with the programmes' lookup; the snapshots and
-    the ledger follow, once the programmes' coverage is known."""
-    live = db_indicators.live_statements(scope, codes, today)
-    if not db_indicators.needs_live(windows, today):
-        live = {}
-    light = {n: q for n, q in live.items() if n in LIGHT}
-    heavy = [n for n in live if n not in LIGHT]
-    started = [asyncio.ensure_future(_run(db, live[n])) for n in heavy]
+    Today's stocks need no plan: the first family comes with the programmes' lookup, the
+    others start with it; the snapshots and the ledger follow, once the programmes'
+    coverage is known."""
+    families = db_indicators.live_families(windows, today, needs)
+    live = db_indicators.live_statements(scope, codes, today, families)
+    folded = next(iter(live), None)
+    rest = {n: q for n, q in live.items() if n != folded}
+    light = {n: q for n, q in rest.items() if n in LIGHT}
+    heavy = [n for n in rest if n not in LIGHT]
+    started = [asyncio.ensure_future(_run(db, rest[n])) for n in heavy]
     try:
-        found, live_rows = await _programmes_and_light(db, scope, codes, light)
-        programmes = [
-            ProgrammeRow(r["id"], r["code"], r["country_code"].strip(), r["currency_code"].strip())
-            for r in found
-        ]
+        found, live_rows = await _programmes_and_light(db, scope, codes, today, folded, light)
+        rows, folded_rows = _unfold(found, folded, today)
+        programmes = [ProgrammeRow.of(r) for r in rows]
         coverage = {
-            r["id"]: Coverage(r["valid_through"], r["retention_valid_through"]) for r in found
+            r["id"]: Coverage(r["valid_through"], r["retention_valid_through"]) for r in rows
         }
         fetched = Fetched({})
         if programmes:
-            await fetch(db, scope, db_indicators.plan(windows, coverage, today), windows, fetched)
+            plan = db_indicators.plan(windows, coverage, today, needs)
+            await fetch(db, scope, plan, windows, fetched)
         live_rows |= dict(zip(heavy, await asyncio.gather(*started), strict=True))
     finally:
         for task in started:
             task.cancel()
     if not programmes:
         return [Report(w, []) for w in windows]
-    _file(live_rows, fetched)
+    _file(live_rows | ({folded: folded_rows} if folded else {}), fetched)
+    if not needs.rates and _foreign(fetched, {p.id: p.currency_code for p in programmes}):
+        async with db.read() as session:
+            months = sorted(_rate_months(windows))
+            _file_rates(await db_indicators.rates_in_force(session, months), fetched)
     return assemble(fetched, programmes, coverage, windows, today)
 
 
@@ -311,10 +387,7 @@ async def portfolios(
         ]
     if not found:
         return {}
-    programmes = [
-        ProgrammeRow(r["id"], r["code"], r["country_code"].strip(), r["currency_code"].strip())
-        for r in found
-    ]
+    programmes = [ProgrammeRow.of(r) for r in found]
     coverage = {r["id"]: Coverage(r["valid_through"], r["retention_valid_through"]) for r in found}
     asked = sorted({(pid, day) for pid, day in keys if pid in coverage})
     windows = [db_indicators.stocks_only(day) for day in sorted({day for _, day in asked})]

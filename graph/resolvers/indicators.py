@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from db.indicators import Window
+from db.indicators import Needs, Window
 from domain import indicators as formulas
 
 from ..context import Info
@@ -15,15 +15,22 @@ from ..dataloaders import indicators as loading
 from ..errors import InvalidArgument
 from ..schema import indicators as types
 from ..schema.indicators import CODES, IndicatorReport, PeriodInput
+from ..schema.network import Programme
 
 MAX_MONTHS = 240
 
 
-def window(as_of: date, first_day: date, last_day: date, today: date) -> Window:
+def window(as_of: date, first_day: date, last_day: date, today: date, glp: bool) -> Window:
+    """`glp`: with the days whose GLP the period's average GLP needs."""
     last_day = min(last_day, today)
-    return Window(
-        as_of, first_day, last_day, tuple(formulas.glp_points(first_day, last_day, today))
-    )
+    points = formulas.glp_points(first_day, last_day, today) if glp else []
+    return Window(as_of, first_day, last_day, tuple(points))
+
+
+def asked(info: Info) -> tuple[Needs, bool]:
+    """What the selection asks of each report (types.needs): the families, the rates, and
+    whether the average GLP."""
+    return types.needs(info.selected_fields[0].selections)
 
 
 def to_report(report: loading.Report) -> types.IndicatorReport:
@@ -44,13 +51,18 @@ def to_report(report: loading.Report) -> types.IndicatorReport:
 
 
 async def _reports(
-    info: Info, codes: Sequence[str] | None, windows: list[Window], today: date
+    info: Info, codes: Sequence[str] | None, windows: list[Window], today: date, needs: Needs
 ) -> list[types.IndicatorReport]:
     ctx = info.context
     try:
-        found = await loading.reports(ctx.db, ctx.viewer.scope, codes, windows, today)
+        found = await loading.reports(ctx.db, ctx.viewer.scope, codes, windows, today, needs)
     except formulas.MissingRate as missing:
         raise InvalidArgument("programmes", f"{missing}: add the exchange rates") from None
+    if found:
+        # The programmes' rows came with the figures: `programme { ... }` reads them.
+        loader = Programme.loader(info)
+        for programme, _ in found[0].programmes:
+            loader.prime(programme.id, programme.row)
     return [to_report(r) for r in found]
 
 
@@ -67,7 +79,9 @@ async def report(
     first, last = (period.from_, period.to) if period else (day.replace(month=1, day=1), day)
     if first > last or first > today:
         raise InvalidArgument("period", "`from` must be on or before `to` and today")
-    [found] = await _reports(info, programmes, [window(day, first, last, today)], today)
+    needs, glp = asked(info)
+    windows = [window(day, first, last, today, glp)]
+    [found] = await _reports(info, programmes, windows, today, needs)
     return found
 
 
@@ -80,10 +94,12 @@ async def series(
     months = formulas.months_between(first, min(last, today))
     if len(months) > MAX_MONTHS:
         raise InvalidArgument("to", f"at most {MAX_MONTHS} months at once")
+    needs, glp = asked(info)
     windows = [
-        window(min(formulas.month_end(m), today), m, formulas.month_end(m), today) for m in months
+        window(min(formulas.month_end(m), today), m, formulas.month_end(m), today, glp)
+        for m in months
     ]
-    return await _reports(info, programmes, windows, today)
+    return await _reports(info, programmes, windows, today, needs)
 
 
 @strawberry.type

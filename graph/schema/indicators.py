@@ -2,12 +2,15 @@
 as of a date and over a period, in local currency and in EUR, and as monthly series."""
 
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
+from db.indicators import FAMILIES, Needs
 from domain import indicators as formulas
 from domain.money import EUR
 
@@ -69,6 +72,96 @@ D = {
     "retention": "Retention rate: borrowersRetained / borrowersWhoRepaid, a fraction; null when "
     "nobody repaid (or the period's repayments are all less than 90 days old).",
 }
+# What each figure is computed from: the families of db.indicators (and "average_glp": the
+# GLP at the period's month ends). A field not listed here asks every family.
+NEEDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "grossLoanPortfolio",
+            "activeLoans",
+            "activeBorrowers",
+            "portfolioAtRisk30",
+            "par30",
+            "portfolioAtRisk90",
+            "par90",
+            "averageOutstandingBalance",
+            "firstCycleBorrowers",
+            "firstCycleShare",
+        ),
+        ("loan_stocks",),
+    ),
+    **dict.fromkeys(("savingsBalance", "activeDepositors"), ("savings",)),
+    **dict.fromkeys(
+        ("activeMembers", "womenMembers", "womenShare", "groups", "averageGroupSize"),
+        ("outreach",),
+    ),
+    **dict.fromkeys(
+        ("disbursements", "disbursedAmount", "writeOffs", "writtenOffAmount"), ("loan_flows",)
+    ),
+    "averageGrossLoanPortfolio": ("average_glp",),
+    "writeOffRatio": ("loan_flows", "average_glp"),
+    **dict.fromkeys(
+        ("amountDue", "amountReceivedOnTime", "onTimeRepaymentRate"), ("repayment_flows",)
+    ),
+    **dict.fromkeys(("borrowersWhoRepaid", "borrowersRetained", "retentionRate"), ("retention",)),
+    **dict.fromkeys(("__typename", "currency", "programme", "programmeCount", "country"), ()),
+}
+# A consolidation's figures that are counts, or ratios of counts: no EUR amount in them.
+COUNTED = frozenset(
+    {
+        "__typename",
+        "programmeCount",
+        "country",
+        "activeLoans",
+        "activeBorrowers",
+        "disbursements",
+        "writeOffs",
+        "activeDepositors",
+        "activeMembers",
+        "womenMembers",
+        "womenShare",
+        "firstCycleBorrowers",
+        "firstCycleShare",
+        "groups",
+        "averageGroupSize",
+        "borrowersWhoRepaid",
+        "borrowersRetained",
+        "retentionRate",
+    }
+)
+# An IndicatorAmount's fields that need the rates.
+CONVERTED = frozenset({"eur", "rate", "rateFrom", "rateTo"})
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[tuple[str, list[Selection]]]:
+    """(name, sub-selections) of the selected fields, through fragments (aliases read the
+    field's name)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection.name, selection.selections
+        else:  # a fragment, spread or inline
+            yield from _fields(selection.selections)
+
+
+def needs(report: Iterable[Selection]) -> tuple[Needs, bool]:
+    """What a report's selection (IndicatorReport's fields) asks to compute: the families
+    and the rates, and whether the average GLP."""
+    families: set[str] = set()
+    rates = False
+    for part, selections in _fields(report):
+        if part not in ("network", "countries", "programmes"):
+            continue
+        for name, sub in _fields(selections):
+            families.update(NEEDS.get(name, (*FAMILIES, "average_glp")))
+            if part != "programmes":
+                rates = rates or name not in COUNTED
+            elif any(n in CONVERTED for n, _ in _fields(sub)):
+                rates = True
+    average_glp = "average_glp" in families
+    families.discard("average_glp")
+    return Needs(frozenset(families), rates), average_glp
+
+
 CODES = 'Programme codes, e.g. ["FANSOTO"]; default: every programme the viewer may see.'
 CONSOLIDATED = " In EUR: the programmes' EUR amounts added up; null if one has no rate."
 

@@ -516,3 +516,95 @@ async def test_a_day_after_today_is_refused(gql: GraphQL) -> None:
 
     assert body["data"] is None
     assert body["errors"][0]["message"].startswith("Invalid `asOf`")
+
+
+DASHBOARD = """
+query ($period: PeriodInput, $programmes: [String!]) {
+  indicators(period: $period, programmes: $programmes) { %s }
+}
+"""
+LOCAL = "{ local { amount currency { code } } }"
+GLP_PAR30 = f"""programmes {{
+  programme {{ code }} currency {{ code }} grossLoanPortfolio {LOCAL}
+  portfolioAtRisk30 {LOCAL} par30
+}}"""
+
+
+def agrees(got: Any, full: Any) -> bool:
+    """Every value of `got` (a selection without aliases) is the full report's."""
+    if isinstance(got, dict):
+        return all(agrees(value, full[key]) for key, value in got.items() if key != "__typename")
+    if isinstance(got, list):
+        return len(got) == len(full) and all(agrees(a, b) for a, b in zip(got, full, strict=True))
+    return bool(got == full)
+
+
+async def test_a_dashboard_runs_only_the_statements_its_figures_need(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    today = date.today()
+    period = {"from": (today - timedelta(days=200)).isoformat(), "to": today.isoformat()}
+    async with db.transaction() as s:
+        p, q = await portfolio(s, today)
+        for month in months_between(add_months(month_start(today), -9), today):
+            await n.rate(s, "XOF", month, XOF, XOF)
+            await n.rate(s, "HTG", month, Decimal(150), Decimal(148))
+    variables = {"period": period, "programmes": [p["code"], q["code"]]}
+    full = await gql(REPORT, variables)
+    assert "errors" not in full, full
+    report = full["data"]["indicators"]
+    # (selection, statements): the programmes come with the first family asked as of today;
+    # the rates only for amounts in EUR.
+    cases = [
+        (GLP_PAR30, 1),
+        (
+            "programmes { activeBorrowers firstCycleShare averageOutstandingBalance { local { amount } } }",
+            1,
+        ),
+        (GLP_PAR30 + " programmes { savingsBalance { local { amount } } }", 2),
+        (GLP_PAR30 + " programmes { activeMembers groups averageGroupSize }", 2),
+        ("programmes { savingsBalance { local { amount } } activeDepositors }", 1),
+        ("network { grossLoanPortfolio { amount } par30 activeBorrowers }", 2),
+        ("network { activeBorrowers firstCycleShare } countries { programmeCount }", 1),
+        ("programmes { grossLoanPortfolio { eur { amount } rate } }", 2),
+        ("programmes { disbursements disbursedAmount { local { amount } } }", 2),
+        ("programmes { amountDue { local { amount } } onTimeRepaymentRate }", 2),
+        ("programmes { borrowersWhoRepaid retentionRate }", 2),
+        # The GLP at past month ends from the ledger, today's from the loans' derived state.
+        ("programmes { averageGrossLoanPortfolio { local { amount } } }", 2),
+        ("asOf period { from to } programmes { __typename programme { code } }", 1),
+    ]
+    for selection, expected in cases:
+        with api.count_statements() as sql:
+            body = await gql(DASHBOARD % selection, variables)
+
+        assert "errors" not in body, (selection, body)
+        assert agrees(body["data"]["indicators"], report), selection
+        assert sql.count == expected, (selection, sql.statements)
+
+
+async def test_fragments_and_aliases_ask_the_same_figures(
+    db: Database, gql: GraphQL, api: RunningServer
+) -> None:
+    async with db.transaction() as s:
+        p, q = await portfolio(s, date.today())
+    codes = [p["code"], q["code"]]
+    query = """
+    query ($programmes: [String!]) {
+      dashboard: indicators(programmes: $programmes) { ... on IndicatorReport { ...Figures } }
+    }
+    fragment Figures on IndicatorReport {
+      programmes { code: programme { code } glp: grossLoanPortfolio { local { amount } } ...Risk }
+    }
+    fragment Risk on ProgrammeIndicators { risk: portfolioAtRisk30 { local { amount } } }
+    """
+
+    with api.count_statements() as sql:
+        body = await gql(query, {"programmes": codes})
+
+    assert "errors" not in body, body
+    assert sql.count == 1
+    got = {x["code"]["code"]: x for x in body["data"]["dashboard"]["programmes"]}
+    assert got[p["code"]]["glp"] == {"local": {"amount": "486000"}}
+    assert got[p["code"]]["risk"] == {"local": {"amount": "236000"}}
+    assert got[q["code"]]["glp"] == {"local": {"amount": "9000.00"}}
