@@ -124,10 +124,12 @@ LOAN_STOCKS = (
     "first_cycle_borrowers",
     "portfolio_at_risk_30",
     "portfolio_at_risk_90",
+    "rescheduled_portfolio",
+    "rescheduled_at_risk_30",
 )
 SAVINGS_STOCKS = ("savings_balance", "active_depositors")
 OUTREACH_STOCKS = ("active_members", "women_members", "active_groups")
-LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_amount")
+LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_amount", "recoveries")
 REPAYMENT_FLOWS = ("amount_due", "amount_received_on_time")
 RETENTION = ("loans_repaid", "borrowers_retained")
 
@@ -283,10 +285,11 @@ def _programmes_with(scope: Scope, filtered: bool, folded: str | None) -> Select
 
 def _loan_stocks(loans_at: Any) -> Select[Any]:
     """The aggregates over loans outstanding at the end of a day (`loans_at`: programme_id,
-    currency_code, key, member_id, cycle, outstanding, oldest), whichever source gives their
-    state. A borrower counts once; at risk: the oldest unpaid installment more than N days
-    late, i.e. due before key - N."""
+    currency_code, key, member_id, cycle, outstanding, oldest, rescheduled: by then), whichever
+    source gives their state. A borrower counts once; at risk: the oldest unpaid installment
+    more than N days late, i.e. due before key - N."""
     s = loans_at.c
+    late_30 = s.oldest < s.key - PAR30_DAYS
     return select(
         s.programme_id,
         s.currency_code,
@@ -295,11 +298,15 @@ def _loan_stocks(loans_at: Any) -> Select[Any]:
         func.count().label("active_loans"),
         func.count(distinct(s.member_id)).label("active_borrowers"),
         func.count(distinct(s.member_id)).filter(s.cycle == 1).label("first_cycle_borrowers"),
-        func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR30_DAYS), 0).label(
-            "portfolio_at_risk_30"
-        ),
+        func.coalesce(func.sum(s.outstanding).filter(late_30), 0).label("portfolio_at_risk_30"),
         func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR90_DAYS), 0).label(
             "portfolio_at_risk_90"
+        ),
+        func.coalesce(func.sum(s.outstanding).filter(s.rescheduled), 0).label(
+            "rescheduled_portfolio"
+        ),
+        func.coalesce(func.sum(s.outstanding).filter(s.rescheduled, late_30), 0).label(
+            "rescheduled_at_risk_30"
         ),
     ).group_by(s.programme_id, s.currency_code, s.key)
 
@@ -321,6 +328,7 @@ def _loan_stocks_today(scope: Scope, filtered: bool) -> Select[Any]:
             loans.c.cycle,
             loans.c.outstanding_principal.label("outstanding"),
             loans.c.oldest_unpaid_due_on.label("oldest"),
+            loans.c.rescheduled_on.is_not(None).label("rescheduled"),
         )
         .where(
             loans.c.status == LoanStatus.ACTIVE,
@@ -383,6 +391,17 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         .table_valued(column("i", Integer()))
         .render_derived(name="position")
     )
+    # The day each rescheduled loan was first rescheduled: a rescheduled loan from then on.
+    old = superseded_installments
+    rescheduled = (
+        select(old.c.loan_id, func.min(old.c.superseded_on).label("since"))
+        .where(
+            old.c.programme_id.in_(select(key_sets.c.programme_id)),
+            scope.where(old.c.programme_id),
+        )
+        .group_by(old.c.loan_id)
+        .subquery("rescheduled")
+    )
     pairs = (
         select(
             loans.c.id,
@@ -393,6 +412,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
             loans.c.principal,
             position.c.i,
             days[position.c.i].label("day"),
+            rescheduled.c.since.label("rescheduled_since"),
         )
         .select_from(key_sets)
         .join(
@@ -404,6 +424,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
             ),
         )
         .join(position, true())
+        .outerjoin(rescheduled, rescheduled.c.loan_id == loans.c.id)
         .where(scope.where(loans.c.programme_id))
         .cte("pairs")
     )
@@ -442,6 +463,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         p.cycle,
         p.outstanding,
         p.oldest,
+        (p.rescheduled_since <= p.day).label("rescheduled"),
     ).subquery("loans_at")
     return _loan_stocks(state)
 
@@ -836,8 +858,9 @@ def _grouped(columns: list[Any], day: Any, by_day: bool) -> tuple[list[Any], lis
 
 
 def loan_flows(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
-    """Loans disbursed in each range (count, principal), and written off (count, principal
-    written off; the write-off's day is the loan's closed_on)."""
+    """Loans disbursed in each range (count, principal), written off (count, principal
+    written off; the write-off's day is the loan's closed_on), and recovered after a
+    write-off (RECOVERY entries not reversed, by the day received)."""
     return Query(_loan_flows(scope, by_day), _range_params(ranges))
 
 
@@ -852,19 +875,38 @@ def _loan_flows(scope: Scope, by_day: bool) -> Select[Any]:
             "disbursed",
             loans.c.disbursed_on,
             true(),
-            [func.count(), func.sum(loans.c.principal), zero, zero],
+            [func.count(), func.sum(loans.c.principal), zero, zero, zero],
         ),
         (
             "written_off",
             loans.c.closed_on,
             loans.c.status == LoanStatus.WRITTEN_OFF,
-            [zero, zero, func.count(), func.sum(loans.c.written_off_principal)],
+            [zero, zero, func.count(), func.sum(loans.c.written_off_principal), zero],
         ),
     ):
         labelled = [v.label(n) for v, n in zip(values, LOAN_FLOWS, strict=True)]
         columns, group = _grouped([loans.c.currency_code, *labelled], day, by_day)
         inner = select(*columns).where(mine, condition, _in_range(day, rg)).group_by(*group)
         parts.append(_per_range(rg, inner, name, by_day))
+    # Recoveries on written-off loans, by the day received (a reversed one never counts).
+    r = repayments.alias("r")
+    recovered = [zero, zero, zero, zero, func.sum(r.c.amount)]
+    labelled = [v.label(n) for v, n in zip(recovered, LOAN_FLOWS, strict=True)]
+    columns, group = _grouped([loans.c.currency_code, *labelled], r.c.paid_on, by_day)
+    inner = (
+        select(*columns)
+        .select_from(r)
+        .join(loans, loans.c.id == r.c.loan_id)
+        .where(
+            r.c.programme_id == rg.c.programme_id,
+            r.c.kind == RepaymentKind.RECOVERY,
+            _in_range(r.c.paid_on, rg),
+            ~exists().where(repayments.c.reverses_id == r.c.id),
+            scope.where(r.c.programme_id),
+        )
+        .group_by(*group)
+    )
+    parts.append(_per_range(rg, inner, "recovered", by_day))
     both = union_all(*parts).subquery("flows")
     keys = [both.c.key] if by_day else [both.c.key, both.c.last_day]
     return select(

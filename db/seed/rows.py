@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from domain.enums import (
     Activity,
+    EarlyPayoffInterest,
     ExpertiseDomain,
     Gender,
     GroupStatus,
@@ -104,6 +105,7 @@ class LoanProductRow(NamedTuple):
     max_principal: Decimal
     allows_concurrent_loans: bool
     active: bool
+    early_payoff_interest: EarlyPayoffInterest = EarlyPayoffInterest.DUE_IN_FULL
 
 
 class LoanProductCycleRow(NamedTuple):
@@ -204,6 +206,10 @@ class LoanRow(NamedTuple):
     interest_paid: Decimal
     oldest_unpaid_due_on: date | None
     created_at: datetime
+    # The seed declines, reschedules and recovers nothing.
+    closing_reason: str | None = None
+    rescheduled_on: date | None = None
+    recovered: Decimal = Decimal(0)
 
 
 class InstallmentRow(NamedTuple):
@@ -217,6 +223,8 @@ class InstallmentRow(NamedTuple):
     principal_paid: Decimal
     interest_paid: Decimal
     paid_on: date | None
+    interest_waived: Decimal = Decimal(0)
+    in_force_from: date | None = None
 
 
 class RepaymentRow(NamedTuple):

@@ -4,7 +4,8 @@ Applications that never became loans (DECLINED, WITHDRAWN: a day and a reason, n
 outstanding), recoveries on written-off loans (a RECOVERY entry, the loan's `recovered`),
 rescheduling (the schedule replaced from a day, the one before kept in
 superseded_installments, the loan's `rescheduled_on`), and early payoff (the product says
-whether the interest not yet due is waived; an installment's `interest_waived`).
+whether the interest not yet due is waived; an installment's `interest_waived`), and the
+indicators' rescheduled portfolio (month-end snapshots) and recoveries (daily snapshots).
 
 A loan's outstanding principal is nought until it is disbursed: before, a PENDING
 application reported its principal as outstanding though nothing was paid out.
@@ -39,6 +40,13 @@ PORTFOLIO_INCLUDE = [
     "outstanding_principal",
     "oldest_unpaid_due_on",
 ]
+# Today's rescheduled portfolio reads the active loans index-only too.
+NEW_PORTFOLIO_INCLUDE = [*PORTFOLIO_INCLUDE, "rescheduled_on"]
+# The indicators' new figures: the rescheduled loans' stocks, the recoveries' flow.
+SNAPSHOT_COLUMNS = {
+    "indicator_months": ("rescheduled_portfolio", "rescheduled_at_risk_30"),
+    "indicator_days": ("recoveries",),
+}
 CHECKS = {
     "disbursed_unless_pending": (
         "(status IN ('PENDING', 'DECLINED', 'WITHDRAWN')) = (disbursed_on IS NULL)",
@@ -56,7 +64,7 @@ NEW_CHECKS = {
 }
 
 
-def _outstanding(expression: str) -> None:
+def _outstanding(expression: str, include: list[str]) -> None:
     """Redefine the computed column (PostgreSQL 15 cannot alter a generation expression),
     with the covering index that includes it."""
     op.drop_index("ix_loans_active_portfolio", table_name="loans")
@@ -75,7 +83,7 @@ def _outstanding(expression: str) -> None:
         "loans",
         ["programme_id"],
         unique=False,
-        postgresql_include=PORTFOLIO_INCLUDE,
+        postgresql_include=include,
         postgresql_where=sa.text("status = 'ACTIVE'"),
     )
 
@@ -101,7 +109,7 @@ def upgrade() -> None:
     op.add_column("loans", sa.Column("rescheduled_on", sa.Date(), nullable=True))
     op.add_column("loans", _amount("recovered"))
     op.alter_column("loans", "recovered", server_default=None)
-    _outstanding(OUTSTANDING)
+    _outstanding(OUTSTANDING, NEW_PORTFOLIO_INCLUDE)
     for name, (new, _) in CHECKS.items():
         op.drop_constraint(op.f(f"ck_loans_{name}"), "loans", type_="check")
         op.create_check_constraint(op.f(f"ck_loans_{name}"), "loans", new)
@@ -151,9 +159,36 @@ def upgrade() -> None:
         ["programme_id", "id"],
         unique=False,
     )
+    op.create_index(
+        "ix_repayments_recoveries",
+        "repayments",
+        ["programme_id", "paid_on"],
+        unique=False,
+        postgresql_where=sa.text("kind = 'RECOVERY'"),
+    )
+    # Nothing was rescheduled or recovered before: nought is right for every snapshot.
+    for table, columns in SNAPSHOT_COLUMNS.items():
+        for name in columns:
+            op.add_column(
+                table,
+                sa.Column(
+                    name,
+                    sa.Numeric(precision=22, scale=4),
+                    server_default=sa.text("0"),
+                    nullable=False,
+                ),
+            )
 
 
 def downgrade() -> None:
+    for table, columns in SNAPSHOT_COLUMNS.items():
+        for name in columns:
+            op.drop_column(table, name)
+    op.drop_index(
+        "ix_repayments_recoveries",
+        table_name="repayments",
+        postgresql_where=sa.text("kind = 'RECOVERY'"),
+    )
     op.drop_index(
         "ix_superseded_installments_programme_id_id", table_name="superseded_installments"
     )
@@ -177,7 +212,7 @@ def downgrade() -> None:
     for name, (_, old) in CHECKS.items():
         op.drop_constraint(op.f(f"ck_loans_{name}"), "loans", type_="check")
         op.create_check_constraint(op.f(f"ck_loans_{name}"), "loans", old)
-    _outstanding(OLD_OUTSTANDING)
+    _outstanding(OLD_OUTSTANDING, PORTFOLIO_INCLUDE)
     op.drop_column("loans", "recovered")
     op.drop_column("loans", "rescheduled_on")
     op.drop_column("loans", "closing_reason")
