@@ -77,6 +77,7 @@ from .models import (
     ReplicatedProgramme,
     SavingsAccount,
     SavingsTransaction,
+    SupersededInstallment,
 )
 from .models.indicators import (
     IndicatorDay,
@@ -89,6 +90,16 @@ from .scope import Scope
 
 loans = Loan.__table__
 installments = Installment.__table__
+superseded_installments = SupersededInstallment.__table__
+# What a loan's state on a day reads of a schedule line (current or superseded).
+SCHEDULE_COLUMNS = (
+    "loan_id",
+    "in_force_from",
+    "number",
+    "due_on",
+    "principal_due",
+    "interest_due",
+)
 repayments = Repayment.__table__
 accounts = SavingsAccount.__table__
 transactions = SavingsTransaction.__table__
@@ -114,10 +125,12 @@ LOAN_STOCKS = (
     "first_cycle_borrowers",
     "portfolio_at_risk_30",
     "portfolio_at_risk_90",
+    "rescheduled_portfolio",
+    "rescheduled_at_risk_30",
 )
 SAVINGS_STOCKS = ("savings_balance", "active_depositors")
 OUTREACH_STOCKS = ("active_members", "women_members", "active_groups")
-LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_amount")
+LOAN_FLOWS = ("disbursements", "disbursed_amount", "write_offs", "written_off_amount", "recoveries")
 REPAYMENT_FLOWS = ("amount_due", "amount_received_on_time")
 RETENTION = ("loans_repaid", "borrowers_retained")
 
@@ -273,10 +286,11 @@ def _programmes_with(scope: Scope, filtered: bool, folded: str | None) -> Select
 
 def _loan_stocks(loans_at: Any) -> Select[Any]:
     """The aggregates over loans outstanding at the end of a day (`loans_at`: programme_id,
-    currency_code, key, member_id, cycle, outstanding, oldest), whichever source gives their
-    state. A borrower counts once; at risk: the oldest unpaid installment more than N days
-    late, i.e. due before key - N."""
+    currency_code, key, member_id, cycle, outstanding, oldest, rescheduled: by then), whichever
+    source gives their state. A borrower counts once; at risk: the oldest unpaid installment
+    more than N days late, i.e. due before key - N."""
     s = loans_at.c
+    late_30 = s.oldest < s.key - PAR30_DAYS
     return select(
         s.programme_id,
         s.currency_code,
@@ -285,11 +299,15 @@ def _loan_stocks(loans_at: Any) -> Select[Any]:
         func.count().label("active_loans"),
         func.count(distinct(s.member_id)).label("active_borrowers"),
         func.count(distinct(s.member_id)).filter(s.cycle == 1).label("first_cycle_borrowers"),
-        func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR30_DAYS), 0).label(
-            "portfolio_at_risk_30"
-        ),
+        func.coalesce(func.sum(s.outstanding).filter(late_30), 0).label("portfolio_at_risk_30"),
         func.coalesce(func.sum(s.outstanding).filter(s.oldest < s.key - PAR90_DAYS), 0).label(
             "portfolio_at_risk_90"
+        ),
+        func.coalesce(func.sum(s.outstanding).filter(s.rescheduled), 0).label(
+            "rescheduled_portfolio"
+        ),
+        func.coalesce(func.sum(s.outstanding).filter(s.rescheduled, late_30), 0).label(
+            "rescheduled_at_risk_30"
         ),
     ).group_by(s.programme_id, s.currency_code, s.key)
 
@@ -311,6 +329,7 @@ def _loan_stocks_today(scope: Scope, filtered: bool) -> Select[Any]:
             loans.c.cycle,
             loans.c.outstanding_principal.label("outstanding"),
             loans.c.oldest_unpaid_due_on.label("oldest"),
+            loans.c.rescheduled_on.is_not(None).label("rescheduled"),
         )
         .where(
             loans.c.status == LoanStatus.ACTIVE,
@@ -373,6 +392,17 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         .table_valued(column("i", Integer()))
         .render_derived(name="position")
     )
+    # The day each rescheduled loan was first rescheduled: a rescheduled loan from then on.
+    old = superseded_installments
+    rescheduled = (
+        select(old.c.loan_id, func.min(old.c.superseded_on).label("since"))
+        .where(
+            old.c.programme_id.in_(select(key_sets.c.programme_id)),
+            scope.where(old.c.programme_id),
+        )
+        .group_by(old.c.loan_id)
+        .subquery("rescheduled")
+    )
     pairs = (
         select(
             loans.c.id,
@@ -383,6 +413,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
             loans.c.principal,
             position.c.i,
             days[position.c.i].label("day"),
+            rescheduled.c.since.label("rescheduled_since"),
         )
         .select_from(key_sets)
         .join(
@@ -394,6 +425,7 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
             ),
         )
         .join(position, true())
+        .outerjoin(rescheduled, rescheduled.c.loan_id == loans.c.id)
         .where(scope.where(loans.c.programme_id))
         .cte("pairs")
     )
@@ -432,12 +464,13 @@ def _loan_stocks_at(scope: Scope) -> Select[Any]:
         p.cycle,
         p.outstanding,
         p.oldest,
+        (p.rescheduled_since <= p.day).label("rescheduled"),
     ).subquery("loans_at")
     return _loan_stocks(state)
 
 
 def _poured(
-    with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False, among: Any = None
+    with_paid: Any, loan_ids: Select[Any], *, by_index: bool = False, programme: Any = None
 ) -> Any:
     """The loan's state on a day, for each row of `with_paid` (a loan's `id` and `principal`,
     a `day` and `paid`: its standing repayments up to that day): that total poured into its
@@ -447,33 +480,45 @@ def _poured(
     The one definition of a loan's state on a past day: the indicators' stocks and the loans'
     days past due as of a day both read it. `loan_ids`: the loans whose schedules to read;
     `by_index` for a few of them (a page, a filtered list): looked up one by one rather
-    than hashed against every schedule (which suits a whole portfolio); `among`: a condition
-    on the installments that narrows their scan (their programme)."""
-    i = installments
-    wanted = (
-        i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
-        if by_index
-        else i.c.loan_id.in_(loan_ids)
-    )
-    if among is not None:
-        wanted = and_(among, wanted)
-    lines = (
-        select(
-            i.c.loan_id,
-            i.c.number,
-            i.c.due_on,
-            i.c.principal_due,
-            i.c.interest_due,
-            func.sum(i.c.principal_due + i.c.interest_due)
-            .over(partition_by=i.c.loan_id, order_by=i.c.number)
-            .label("due_through"),
-            func.sum(i.c.principal_due)
-            .over(partition_by=i.c.loan_id, order_by=i.c.number)
-            .label("principal_through"),
+    than hashed against every schedule (which suits a whole portfolio); `programme`: the one
+    programme whose installments to scan (their programme index), if given."""
+
+    def wanted(i: Any) -> Any:
+        loans_wanted = (
+            i.c.loan_id == any_(func.array(loan_ids.scalar_subquery()))
+            if by_index
+            else i.c.loan_id.in_(loan_ids)
         )
-        .where(wanted)
-        .subquery("lines")
-    )
+        return (
+            loans_wanted if programme is None else and_(i.c.programme_id == programme, loans_wanted)
+        )
+
+    # Each schedule a loan had, with the days it was in force: the current one (from its
+    # rescheduling, if any) and those a rescheduling replaced.
+    old = superseded_installments
+    every = union_all(
+        select(
+            *(installments.c[n] for n in SCHEDULE_COLUMNS), literal(None, Date()).label("until")
+        ).where(wanted(installments)),
+        select(*(old.c[n] for n in SCHEDULE_COLUMNS), old.c.superseded_on).where(wanted(old)),
+    ).subquery("every_schedule")
+    i = every
+    schedule = (i.c.loan_id, i.c.until)
+    lines = select(
+        i.c.loan_id,
+        i.c.in_force_from,
+        i.c.until,
+        i.c.number,
+        i.c.due_on,
+        i.c.principal_due,
+        i.c.interest_due,
+        func.sum(i.c.principal_due + i.c.interest_due)
+        .over(partition_by=schedule, order_by=i.c.number)
+        .label("due_through"),
+        func.sum(i.c.principal_due)
+        .over(partition_by=schedule, order_by=i.c.number)
+        .label("principal_through"),
+    ).subquery("lines")
 
     def in_order(col: Any, type_: Any) -> Any:
         return func.array_agg(aggregate_order_by(col, lines.c.number), type_=ARRAY(type_))
@@ -481,16 +526,23 @@ def _poured(
     schedules = (
         select(
             lines.c.loan_id,
+            lines.c.in_force_from,
+            lines.c.until,
             in_order(lines.c.due_on, Date()).label("due_on"),
             in_order(lines.c.principal_due, Numeric()).label("principal_due"),
             in_order(lines.c.interest_due, Numeric()).label("interest_due"),
             in_order(lines.c.due_through, Numeric()).label("due_through"),
             in_order(lines.c.principal_through, Numeric()).label("principal_through"),
         )
-        .group_by(lines.c.loan_id)
+        .group_by(lines.c.loan_id, lines.c.in_force_from, lines.c.until)
         .subquery("schedules")
     )
     sc = schedules.c
+    in_force = and_(
+        sc.loan_id == with_paid.c.id,
+        or_(sc.in_force_from.is_(None), sc.in_force_from <= with_paid.c.day),
+        or_(sc.until.is_(None), sc.until > with_paid.c.day),
+    )
     placed = (
         select(
             with_paid,
@@ -503,7 +555,7 @@ def _poured(
             func.width_bucket(with_paid.c.paid, sc.due_through).label("settled"),
         )
         .select_from(with_paid)
-        .outerjoin(schedules, sc.loan_id == with_paid.c.id)
+        .outerjoin(schedules, in_force)
         .subquery("placed")
     )
     p = placed.c
@@ -832,8 +884,9 @@ def _grouped(columns: list[Any], day: Any, by_day: bool) -> tuple[list[Any], lis
 
 
 def loan_flows(scope: Scope, ranges: Sequence[Range], *, by_day: bool = False) -> Query:
-    """Loans disbursed in each range (count, principal), and written off (count, principal
-    written off; the write-off's day is the loan's closed_on)."""
+    """Loans disbursed in each range (count, principal), written off (count, principal
+    written off; the write-off's day is the loan's closed_on), and recovered after a
+    write-off (RECOVERY entries not reversed, by the day received)."""
     return Query(_loan_flows(scope, by_day), _range_params(ranges))
 
 
@@ -848,19 +901,38 @@ def _loan_flows(scope: Scope, by_day: bool) -> Select[Any]:
             "disbursed",
             loans.c.disbursed_on,
             true(),
-            [func.count(), func.sum(loans.c.principal), zero, zero],
+            [func.count(), func.sum(loans.c.principal), zero, zero, zero],
         ),
         (
             "written_off",
             loans.c.closed_on,
             loans.c.status == LoanStatus.WRITTEN_OFF,
-            [zero, zero, func.count(), func.sum(loans.c.written_off_principal)],
+            [zero, zero, func.count(), func.sum(loans.c.written_off_principal), zero],
         ),
     ):
         labelled = [v.label(n) for v, n in zip(values, LOAN_FLOWS, strict=True)]
         columns, group = _grouped([loans.c.currency_code, *labelled], day, by_day)
         inner = select(*columns).where(mine, condition, _in_range(day, rg)).group_by(*group)
         parts.append(_per_range(rg, inner, name, by_day))
+    # Recoveries on written-off loans, by the day received (a reversed one never counts).
+    r = repayments.alias("r")
+    recovered = [zero, zero, zero, zero, func.sum(r.c.amount)]
+    labelled = [v.label(n) for v, n in zip(recovered, LOAN_FLOWS, strict=True)]
+    columns, group = _grouped([loans.c.currency_code, *labelled], r.c.paid_on, by_day)
+    inner = (
+        select(*columns)
+        .select_from(r)
+        .join(loans, loans.c.id == r.c.loan_id)
+        .where(
+            r.c.programme_id == rg.c.programme_id,
+            r.c.kind == RepaymentKind.RECOVERY,
+            _in_range(r.c.paid_on, rg),
+            ~exists().where(repayments.c.reverses_id == r.c.id),
+            scope.where(r.c.programme_id),
+        )
+        .group_by(*group)
+    )
+    parts.append(_per_range(rg, inner, "recovered", by_day))
     both = union_all(*parts).subquery("flows")
     keys = [both.c.key] if by_day else [both.c.key, both.c.last_day]
     return select(
@@ -896,17 +968,44 @@ def _repayment_flows(
     scope: Scope, today: bool, trust_settled_dates: bool, by_day: bool
 ) -> Select[Any]:
     rg = _ranges()
-    i = installments
-    r, earlier = repayments.alias("r"), installments.alias("earlier")
+    both = union_all(
+        *(
+            _per_range(rg, due, name, by_day)
+            for name, due in (
+                ("due", _amounts_due(scope, installments, today, trust_settled_dates, by_day, rg)),
+                (
+                    "superseded_due",
+                    _amounts_due(scope, superseded_installments, False, False, by_day, rg),
+                ),
+            )
+        )
+    ).subquery("repayment_flows")
+    keys = [both.c.key] if by_day else [both.c.key, both.c.last_day]
+    return select(
+        both.c.programme_id,
+        both.c.currency_code,
+        *keys,
+        *(func.sum(both.c[name]).label(name) for name in REPAYMENT_FLOWS),
+    ).group_by(both.c.programme_id, both.c.currency_code, *keys)
+
+
+def _amounts_due(
+    scope: Scope, lines: Any, today: bool, trust_settled_dates: bool, by_day: bool, rg: Any
+) -> Select[Any]:
+    """The installments of `lines` (the schedules in force, or those a rescheduling replaced)
+    due in a range while their schedule was in force, per currency (and day)."""
+    i = lines
+    r, earlier = repayments.alias("r"), lines.alias("earlier")
     total = i.c.principal_due + i.c.interest_due
     paid_by_due = (
         select(func.coalesce(func.sum(r.c.amount), 0))
         .where(r.c.loan_id == i.c.loan_id, r.c.paid_on <= i.c.due_on, _standing(r))
         .scalar_subquery()
     )
+    same_schedule = [earlier.c.version == i.c.version] if "version" in i.c else []
     due_before = (
         select(func.coalesce(func.sum(earlier.c.principal_due + earlier.c.interest_due), 0))
-        .where(earlier.c.loan_id == i.c.loan_id, earlier.c.number < i.c.number)
+        .where(earlier.c.loan_id == i.c.loan_id, earlier.c.number < i.c.number, *same_schedule)
         .scalar_subquery()
     )
     received: Any = func.least(total, func.greatest(0, paid_by_due - due_before))
@@ -919,20 +1018,25 @@ def _repayment_flows(
         func.sum(total).label("amount_due"),
         func.sum(received).label("amount_received_on_time"),
     ]
+    # A rescheduling keeps what was paid as lines of the new schedule dated before it: those
+    # fell due under the schedule it replaced.
+    in_force = [or_(i.c.in_force_from.is_(None), i.c.in_force_from <= i.c.due_on)]
+    if "superseded_on" in i.c:
+        in_force.append(i.c.due_on < i.c.superseded_on)
     columns, group = _grouped([loans.c.currency_code, *labelled], i.c.due_on, by_day)
-    due = (
+    return (
         select(*columns)
         .select_from(i)
         .join(loans, loans.c.id == i.c.loan_id)
         .where(
             i.c.programme_id == rg.c.programme_id,
             _in_range(i.c.due_on, rg),
+            *in_force,
             not_(and_(loans.c.status == LoanStatus.WRITTEN_OFF, loans.c.closed_on < i.c.due_on)),
             scope.where(i.c.programme_id),
         )
         .group_by(*group)
     )
-    return _per_range(rg, due, "due", by_day)
 
 
 @cache
@@ -1098,7 +1202,26 @@ def _loan_stock_changes(scope: Scope) -> Any:
     disbursed = select(
         loans.c.id, loans.c.disbursed_on.label("day"), literal(0).label("amount")
     ).where(wanted)
-    both = union_all(paid_days, disbursed).subquery("moves")
+    # A rescheduling puts a new schedule in force: her state changes that day too.
+    old = superseded_installments
+    reschedulings = (
+        select(old.c.loan_id, old.c.superseded_on)
+        .where(old.c.programme_id == PROGRAMME)
+        .distinct()
+        .subquery("reschedulings")
+    )
+    rescheduled_days = (
+        select(reschedulings.c.loan_id, reschedulings.c.superseded_on, literal(0))
+        .select_from(reschedulings)
+        .join(loans, loans.c.id == reschedulings.c.loan_id)
+        .where(wanted)
+    )
+    first_rescheduled = (
+        select(reschedulings.c.loan_id, func.min(reschedulings.c.superseded_on).label("since"))
+        .group_by(reschedulings.c.loan_id)
+        .subquery("first_rescheduled")
+    )
+    both = union_all(paid_days, disbursed, rescheduled_days).subquery("moves")
     daily = (
         select(both.c.id, both.c.day, func.sum(both.c.amount).label("amount"))
         .group_by(both.c.id, both.c.day)
@@ -1113,17 +1236,24 @@ def _loan_stock_changes(scope: Scope) -> Any:
             loans.c.closed_on,
             daily.c.day,
             paid.label("paid"),
+            first_rescheduled.c.since.label("rescheduled_since"),
         )
         .select_from(daily)
         .join(loans, loans.c.id == daily.c.id)
+        .outerjoin(first_rescheduled, first_rescheduled.c.loan_id == daily.c.id)
         .subquery("with_paid")
     )
     ids = select(loans.c.id).where(wanted)
-    p = _poured(with_paid, ids, among=installments.c.programme_id == PROGRAMME).c
+    p = _poured(with_paid, ids, programme=PROGRAMME).c
     ends = func.coalesce(func.lead(p.day).over(partition_by=p.id, order_by=p.day), p.closed_on)
     states = (
         select(
-            p.currency_code, p.day.label("s"), ends.label("e"), p.outstanding.label("v"), p.oldest
+            p.currency_code,
+            p.day.label("s"),
+            ends.label("e"),
+            p.outstanding.label("v"),
+            p.oldest,
+            p.rescheduled_since.label("r"),
         )
         .where(or_(p.closed_on.is_(None), p.day < p.closed_on))
         .cte("states")  # read six times below: computed once
@@ -1141,15 +1271,36 @@ def _loan_stock_changes(scope: Scope) -> Any:
             )
         )
 
+    def from_rescheduling(start: Any) -> Any:
+        """The day from which the span counts as rescheduled too (from `start` on), if any."""
+        return case(
+            (
+                and_(
+                    start.is_not(None),
+                    st.r.is_not(None),
+                    or_(st.e.is_(None), func.greatest(start, st.r) < st.e),
+                ),
+                func.greatest(start, st.r),
+            )
+        )
+
     zero = literal(0)
     a30, a90 = at_risk(PAR30_DAYS), at_risk(PAR90_DAYS)
+    r0, r30 = from_rescheduling(st.s), from_rescheduling(a30)
+    v = st.v
+    # (day, GLP, PAR30, PAR90, rescheduled portfolio, rescheduled at risk 30): each span adds
+    # its outstanding from its start and takes it off at its end.
     moves = [
-        (st.s, st.v, zero, zero),
-        (st.e, -st.v, zero, zero),
-        (a30, zero, st.v, zero),
-        (case((a30.is_not(None), st.e)), zero, -st.v, zero),
-        (a90, zero, zero, st.v),
-        (case((a90.is_not(None), st.e)), zero, zero, -st.v),
+        (st.s, v, zero, zero, zero, zero),
+        (st.e, -v, zero, zero, zero, zero),
+        (a30, zero, v, zero, zero, zero),
+        (case((a30.is_not(None), st.e)), zero, -v, zero, zero, zero),
+        (a90, zero, zero, v, zero, zero),
+        (case((a90.is_not(None), st.e)), zero, zero, -v, zero, zero),
+        (r0, zero, zero, zero, v, zero),
+        (case((r0.is_not(None), st.e)), zero, zero, zero, -v, zero),
+        (r30, zero, zero, zero, zero, v),
+        (case((r30.is_not(None), st.e)), zero, zero, zero, zero, -v),
     ]
     portfolio = union_all(
         *(
@@ -1162,8 +1313,10 @@ def _loan_stock_changes(scope: Scope) -> Any:
                 zero.label("active_loans"),
                 zero.label("active_borrowers"),
                 zero.label("first_cycle_borrowers"),
+                resc.label("rescheduled_portfolio"),
+                resc30.label("rescheduled_at_risk_30"),
             ).where(day.is_not(None), day >= SINCE)
-            for day, glp, par30, par90 in moves
+            for day, glp, par30, par90, resc, resc30 in moves
         ),
         *_counted_spans(wanted),
     ).subquery("loan_moves")
@@ -1190,6 +1343,8 @@ def _counted_spans(wanted: Any) -> list[Select[Any]]:
                 zero,
                 zero,
                 sign,
+                zero,
+                zero,
                 zero,
                 zero,
             ).where(wanted, day.is_not(None), day >= SINCE)
@@ -1225,7 +1380,7 @@ def _counted_spans(wanted: Any) -> list[Select[Any]]:
         for day, sign in ((i.s, one), (i.e, -one)):
             counts = (zero, sign) if first_cycle else (sign, zero)
             out.append(
-                select(i.currency_code, day, zero, zero, zero, zero, *counts).where(
+                select(i.currency_code, day, zero, zero, zero, zero, *counts, zero, zero).where(
                     day >= SINCE, day != FOREVER
                 )
             )

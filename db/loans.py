@@ -1,5 +1,7 @@
 """Loan products, loans, their schedules and repayments: scoped reads, and the writes of a
-loan's life (apply, approve, disburse, repay, reverse a repayment, write off)."""
+loan's life (apply, approve, disburse, repay, reverse a repayment, write off; decline or
+withdraw an application, undo an approval or a disbursement, reschedule, recover after a
+write-off, pay off early)."""
 
 import uuid
 from collections import defaultdict
@@ -9,7 +11,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Executable, Select, and_, func, insert, literal, select, update
+from sqlalchemy import (
+    Date,
+    Executable,
+    Select,
+    and_,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +33,16 @@ from domain.allocation import (
     OverpaymentError,
     Split,
     allocate,
+    interest_in_arrears,
     oldest_unpaid_due_on,
+    paid_so_far,
     replay_splits,
+    waive_interest_after,
 )
 from domain.enums import (
     Activity,
     DueDateRule,
+    EarlyPayoffInterest,
     GroupStatus,
     LoanStatus,
     RepaymentKind,
@@ -33,7 +51,12 @@ from domain.enums import (
 from domain.errors import ErrorCode, RuleViolation
 from domain.ids import uuid7
 from domain.money import round_money
-from domain.schedule import MeetingCalendar, ScheduledInstallment, build_schedule
+from domain.schedule import (
+    MeetingCalendar,
+    ScheduledInstallment,
+    build_rescheduled,
+    build_schedule,
+)
 
 from .indicators import loan_states, loans_state_on, outstanding_on
 from .models import (
@@ -49,6 +72,7 @@ from .models import (
     Member,
     Programme,
     Repayment,
+    SupersededInstallment,
     TrainingSession,
 )
 from .network import in_programmes
@@ -60,6 +84,7 @@ cycles = LoanProductCycle.__table__
 loans = Loan.__table__
 installments = Installment.__table__
 repayments = Repayment.__table__
+superseded = SupersededInstallment.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +191,17 @@ def _product_cycles(scope: Scope, _: None) -> Select[Any]:
     )
 
 
+def _superseded(scope: Scope, _: None) -> Select[Any]:
+    # Ordered by key (rows minted in version then number order, see reschedule_loan).
+    return (
+        select(superseded, loans.c.currency_code)
+        .join(loans, loans.c.id == superseded.c.loan_id)
+        .where(scope.where(superseded.c.programme_id))
+    )
+
+
 LOAN_PRODUCTS = Listing(_products, products.c.id)
+SUPERSEDED_INSTALLMENTS: Listing[None] = Listing(_superseded, superseded.c.id)
 PRODUCT_CYCLES: Listing[None] = Listing(_product_cycles, cycles.c.id)
 LOANS = Listing(_loans, loans.c.id)
 REPAYMENTS: Listing[None] = Listing(_repayments, repayments.c.id)
@@ -342,7 +377,10 @@ async def apply_for_loan(
     earlier = (
         await session.execute(
             select(loans.c.status, loans.c.closed_on).where(
-                loans.c.member_id == member_id, scope.where(loans.c.programme_id)
+                loans.c.member_id == member_id,
+                # Applications that never became loans are no cycle of hers.
+                loans.c.status.not_in(lending.NEVER_LENT),
+                scope.where(loans.c.programme_id),
             )
         )
     ).all()
@@ -498,14 +536,41 @@ async def record_repayment(
     note: str,
     today: date,
 ) -> RowMapping:
-    """A REPAYMENT entry, allocated interest then principal from the oldest installment due."""
+    """A REPAYMENT entry, allocated interest then principal from the oldest installment due;
+    on a WRITTEN_OFF loan, a RECOVERY entry."""
     loan = await _locked_loan(session, scope, loan_id)
-    _require_status(loan, LoanStatus.ACTIVE)
+    _require_status(loan, LoanStatus.ACTIVE, LoanStatus.WRITTEN_OFF)
     loan_currency = loan["currency_code"].strip()
     lending.money("amount", amount, currency, loan_currency)
     rules.not_in_future("paidOn", paid_on, today)
     rules.in_order("paidOn", loan["disbursed_on"], paid_on)
     await collector(session, scope, collected_by_id, loan["programme_id"], "collectedBy")
+    if loan["status"] is LoanStatus.WRITTEN_OFF:
+        return await _record_recovery(session, loan, amount, paid_on, collected_by_id, note)
+    return await _record_payment(
+        session,
+        scope,
+        loan,
+        amount=amount,
+        paid_on=paid_on,
+        collected_by_id=collected_by_id,
+        note=note,
+    )
+
+
+async def _record_payment(
+    session: AsyncSession,
+    scope: Scope,
+    loan: RowMapping,
+    *,
+    amount: Decimal,
+    paid_on: date,
+    collected_by_id: uuid.UUID,
+    note: str,
+) -> RowMapping:
+    """The REPAYMENT entry of an ACTIVE loan, checked and locked by the caller."""
+    loan_id = loan["id"]
+    loan_currency = loan["currency_code"].strip()
     ids, before = await _schedule_state(session, scope, loan_id)
     try:
         allocations, after = allocate(before, amount, paid_on)
@@ -584,7 +649,9 @@ async def reverse_repayment(
         raise RuleViolation(
             "repayment", ErrorCode.ALREADY_REVERSED, "This repayment is already reversed."
         )
-    if loan["status"] not in (LoanStatus.ACTIVE, LoanStatus.REPAID):
+    # A recovery is on a WRITTEN_OFF loan, which stays so: it is reversed like any entry.
+    recovery = original["kind"] is RepaymentKind.RECOVERY
+    if not recovery and loan["status"] not in (LoanStatus.ACTIVE, LoanStatus.REPAID):
         raise RuleViolation(
             "repayment",
             ErrorCode.INVALID_STATE,
@@ -614,6 +681,12 @@ async def reverse_repayment(
         .returning(*repayments.c),
     )
     assert row is not None
+    if recovery:
+        await _update_loan(session, loan["id"], recovered=loans.c.recovered - original["amount"])
+        return row
+    if loan["status"] is LoanStatus.REPAID:
+        # The loan reopens: interest waived when it was paid off early is due again.
+        await _restore_waived_interest(session, loan["id"])
     ids, before = await _schedule_state(session, scope, original["loan_id"])
     standing = await _standing_payments(session, scope, original["loan_id"])
     after, splits = replay_splits(before, [(p.paid_on, p.amount) for p in standing])
@@ -641,6 +714,7 @@ async def _no_next_loan(session: AsyncSession, scope: Scope, loan: RowMapping) -
         .where(
             loans.c.member_id == loan["member_id"],
             loans.c.cycle > loan["cycle"],
+            loans.c.status.not_in(lending.NEVER_LENT),
             products.c.allows_concurrent_loans.is_(False),
             scope.where(loans.c.programme_id),
         )
@@ -683,6 +757,335 @@ async def write_off_loan(
         written_off_principal=outstanding,
         closed_on=written_off_on,
         oldest_unpaid_due_on=None,
+    )
+
+
+async def close_application(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    loan_id: uuid.UUID,
+    status: LoanStatus,
+    closed_on: date,
+    reason: str,
+    today: date,
+) -> RowMapping:
+    """A PENDING application DECLINED by the programme (before it is approved: an approval
+    is undone first) or WITHDRAWN by the member (before disbursement): it closes, nothing
+    outstanding, and no longer holds her next loan or her group's closure."""
+    declined = status is LoanStatus.DECLINED
+    field = "declinedOn" if declined else "withdrawnOn"
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.PENDING)
+    if declined and loan["approved_on"] is not None:
+        raise RuleViolation(
+            "loan",
+            ErrorCode.INVALID_STATE,
+            f"The loan was approved on {loan['approved_on']}: undo the approval first "
+            "(loanApprovalUndo), then decline it.",
+        )
+    why = lending.reason("reason", reason, "declined" if declined else "withdrawn")
+    rules.not_in_future(field, closed_on, today)
+    rules.in_order(field, loan["approved_on"] or loan["applied_on"], closed_on)
+    return await _update_loan(
+        session, loan_id, status=status, closed_on=closed_on, closing_reason=why
+    )
+
+
+async def undo_approval(
+    session: AsyncSession, scope: Scope, *, loan_id: uuid.UUID, reason: str
+) -> RowMapping:
+    """An approved application back to awaiting approval (PENDING, approvedOn null)."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.PENDING)
+    if loan["approved_on"] is None:
+        raise RuleViolation("loan", ErrorCode.INVALID_STATE, "The loan is not approved.")
+    lending.reason("reason", reason, "undone")
+    return await _update_loan(session, loan_id, approved_on=None)
+
+
+async def undo_disbursement(
+    session: AsyncSession, scope: Scope, *, loan_id: uuid.UUID, reason: str
+) -> RowMapping:
+    """A disbursement recorded by mistake, undone before any repayment: the loan is the
+    approved application again (PENDING), its schedules gone. It restates the past: the
+    loan was never outstanding (the triggers pull back the snapshots from its disbursement)."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.ACTIVE)
+    entries = await session.scalar(
+        select(func.count()).where(
+            repayments.c.loan_id == loan_id, scope.where(repayments.c.programme_id)
+        )
+    )
+    if entries:
+        raise RuleViolation(
+            "loan",
+            ErrorCode.REPAYMENTS_RECORDED,
+            f"{entries} ledger entries are recorded on this loan (reversed ones too): a "
+            "disbursement is undone only before any repayment.",
+        )
+    lending.reason("reason", reason, "undone")
+    await session.execute(delete(SupersededInstallment).where(superseded.c.loan_id == loan_id))
+    await session.execute(delete(Installment).where(installments.c.loan_id == loan_id))
+    return await _update_loan(
+        session,
+        loan_id,
+        status=LoanStatus.PENDING,
+        disbursed_on=None,
+        oldest_unpaid_due_on=None,
+        rescheduled_on=None,
+    )
+
+
+async def _record_recovery(
+    session: AsyncSession,
+    loan: RowMapping,
+    amount: Decimal,
+    paid_on: date,
+    collected_by_id: uuid.UUID,
+    note: str,
+) -> RowMapping:
+    """A RECOVERY entry on a WRITTEN_OFF loan: all of it principal written off coming back
+    (income, not portfolio: the loan stays written off)."""
+    currency = loan["currency_code"].strip()
+    lending.check_recovery(amount, loan["written_off_principal"], loan["recovered"], currency)
+    rules.in_order("paidOn", loan["closed_on"], paid_on)
+    row = await first_row(
+        session,
+        insert(Repayment)
+        .values(
+            id=uuid7(),
+            programme_id=loan["programme_id"],
+            loan_id=loan["id"],
+            kind=RepaymentKind.RECOVERY,
+            paid_on=paid_on,
+            amount=amount,
+            principal_part=amount,
+            interest_part=Decimal(0),
+            collected_by_id=collected_by_id,
+            note=note.strip(),
+        )
+        .returning(*repayments.c),
+    )
+    assert row is not None
+    await _update_loan(session, loan["id"], recovered=loans.c.recovered + amount)
+    return row
+
+
+async def pay_off_loan(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    loan_id: uuid.UUID,
+    amount: Decimal,
+    currency: str,
+    paid_on: date,
+    collected_by_id: uuid.UUID,
+    note: str,
+    today: date,
+) -> RowMapping:
+    """The whole balance repaid at once: a REPAYMENT of exactly what remains due on
+    `paid_on` (the interest of later installments waived if the product says so), and the
+    loan REPAID that day."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.ACTIVE)
+    loan_currency = loan["currency_code"].strip()
+    lending.money("amount", amount, currency, loan_currency)
+    rules.not_in_future("paidOn", paid_on, today)
+    rules.in_order("paidOn", loan["disbursed_on"], paid_on)
+    standing = await _standing_payments(session, scope, loan_id)
+    if standing:
+        # Paid off as the ledger stands at the end of the day: no repayment after it.
+        rules.in_order("paidOn", standing[-1].paid_on, paid_on)
+    await collector(session, scope, collected_by_id, loan["programme_id"], "collectedBy")
+    waive = await session.scalar(
+        select(products.c.early_payoff_interest).where(
+            products.c.id == loan["product_id"], scope.where(products.c.programme_id)
+        )
+    )
+    ids, before = await _schedule_state(session, scope, loan_id)
+    waived: dict[int, Decimal] = {}
+    if waive is EarlyPayoffInterest.WAIVED:
+        after, waived = waive_interest_after(before, paid_on)
+    else:
+        after = before
+    lending.check_payoff(
+        amount, sum((i.remaining for i in after), Decimal(0)), loan_currency, paid_on
+    )
+    if waived:
+        await session.execute(
+            update(Installment),
+            [
+                {
+                    "id": installment_id,
+                    "interest_due": new.interest_due,
+                    "interest_waived": waived[new.number],
+                    "paid_on": new.paid_on,
+                }
+                for installment_id, new in zip(ids, after, strict=True)
+                if new.number in waived
+            ],
+        )
+    return await _record_payment(
+        session,
+        scope,
+        loan,
+        amount=amount,
+        paid_on=paid_on,
+        collected_by_id=collected_by_id,
+        note=note,
+    )
+
+
+async def reschedule_loan(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    loan_id: uuid.UUID,
+    rescheduled_on: date,
+    installment_count: int,
+    grace_installments: int,
+    reason: str,
+    today: date,
+) -> RowMapping:
+    """A loan in arrears given a new schedule from `rescheduled_on`: what has been paid is
+    kept (as settled lines), the principal still owed is spread over `installment_count`
+    new installments after `grace_installments` of interest only, the interest in arrears
+    due with the first. The schedule it replaces is kept (superseded_installments): the
+    loan's state on an earlier day is read against it."""
+    loan = await _locked_loan(session, scope, loan_id)
+    _require_status(loan, LoanStatus.ACTIVE)
+    lending.check_reschedule_terms(installment_count, grace_installments)
+    lending.reason("reason", reason, "rescheduled")
+    rules.not_in_future("rescheduledOn", rescheduled_on, today)
+    rules.in_order("rescheduledOn", loan["rescheduled_on"] or loan["disbursed_on"], rescheduled_on)
+    if loan["rescheduled_on"] == rescheduled_on:
+        raise RuleViolation(
+            "rescheduledOn", ErrorCode.INVALID_STATE, f"It was rescheduled on {rescheduled_on}."
+        )
+    standing = await _standing_payments(session, scope, loan_id)
+    last_paid_on = standing[-1].paid_on if standing else None
+    if last_paid_on is not None:
+        # Rescheduled as the ledger stands at the end of the day: no repayment after it.
+        rules.in_order("rescheduledOn", last_paid_on, rescheduled_on)
+    if loan["outstanding_principal"] <= 0:
+        raise RuleViolation(
+            "loan",
+            ErrorCode.INVALID_STATE,
+            "Its principal is repaid: only interest remains due, nothing to reschedule.",
+        )
+    oldest = loan["oldest_unpaid_due_on"]
+    if oldest is None or oldest >= rescheduled_on:
+        raise RuleViolation(
+            "loan",
+            ErrorCode.NOT_IN_ARREARS,
+            f"No installment was late on {rescheduled_on}: only a loan in arrears is rescheduled.",
+        )
+    rows = (
+        (
+            await session.execute(
+                select(installments)
+                .where(installments.c.loan_id == loan_id, scope.where(installments.c.programme_id))
+                .order_by(installments.c.number)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    _, before = await _schedule_state(session, scope, loan_id)
+    kept = paid_so_far(before, last_paid_on)
+    currency = loan["currency_code"].strip()
+    lines = build_rescheduled(
+        principal=loan["outstanding_principal"],
+        currency=currency,
+        method=loan["interest_method"],
+        period_rate_percent=loan["period_rate_percent"],
+        installments=installment_count,
+        grace_installments=grace_installments,
+        frequency=loan["installment_frequency"],
+        rescheduled_on=rescheduled_on,
+        interest_in_arrears=interest_in_arrears(before, rescheduled_on),
+    )
+    version = 1 + (
+        await session.scalar(
+            select(func.count(distinct(superseded.c.version))).where(
+                superseded.c.loan_id == loan_id
+            )
+        )
+        or 0
+    )
+    await session.execute(
+        insert(SupersededInstallment),
+        [
+            {
+                "id": uuid7(),
+                "programme_id": loan["programme_id"],
+                "loan_id": loan_id,
+                "version": version,
+                **{
+                    name: row[name]
+                    for name in (
+                        "number",
+                        "due_on",
+                        "principal_due",
+                        "interest_due",
+                        "principal_paid",
+                        "interest_paid",
+                        "paid_on",
+                        "in_force_from",
+                    )
+                },
+                "superseded_on": rescheduled_on,
+            }
+            for row in rows
+        ],
+    )
+    await session.execute(delete(Installment).where(installments.c.loan_id == loan_id))
+    after = [
+        *kept,
+        *(
+            InstallmentState(
+                len(kept) + line.number, line.due_on, line.principal_due, line.interest_due
+            )
+            for line in lines
+        ),
+    ]
+    await session.execute(
+        insert(Installment),
+        [
+            {
+                "id": uuid7(),
+                "programme_id": loan["programme_id"],
+                "loan_id": loan_id,
+                "number": line.number,
+                "due_on": line.due_on,
+                "principal_due": line.principal_due,
+                "interest_due": line.interest_due,
+                "principal_paid": line.principal_paid,
+                "interest_paid": line.interest_paid,
+                "paid_on": line.paid_on,
+                "in_force_from": rescheduled_on,
+            }
+            for line in after
+        ],
+    )
+    return await _update_loan(
+        session, loan_id, rescheduled_on=rescheduled_on, **_derived_state(after)
+    )
+
+
+async def _restore_waived_interest(session: AsyncSession, loan_id: uuid.UUID) -> None:
+    """Interest waived by an early payoff due again (the replay that follows settles the
+    lines anew)."""
+    await session.execute(
+        update(Installment)
+        .where(installments.c.loan_id == loan_id, installments.c.interest_waived > 0)
+        .values(
+            interest_due=installments.c.interest_due + installments.c.interest_waived,
+            interest_waived=0,
+            paid_on=None,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -737,18 +1140,21 @@ async def _schedule_state(
     states: list[InstallmentState] = []
     for row in rows:
         ids.append(row["id"])
-        states.append(
-            InstallmentState(
-                number=row["number"],
-                due_on=row["due_on"],
-                principal_due=row["principal_due"],
-                interest_due=row["interest_due"],
-                principal_paid=row["principal_paid"],
-                interest_paid=row["interest_paid"],
-                paid_on=row["paid_on"],
-            )
-        )
+        states.append(installment_state(row))
     return ids, states
+
+
+def installment_state(row: RowMapping) -> InstallmentState:
+    """An installment row's paid state, as domain/allocation.py reads it."""
+    return InstallmentState(
+        number=row["number"],
+        due_on=row["due_on"],
+        principal_due=row["principal_due"],
+        interest_due=row["interest_due"],
+        principal_paid=row["principal_paid"],
+        interest_paid=row["interest_paid"],
+        paid_on=row["paid_on"],
+    )
 
 
 @dataclass(frozen=True, slots=True)

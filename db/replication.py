@@ -50,6 +50,7 @@ OPERATIONS = (
     "loan_products",
     "loans",
     "installments",
+    "superseded_installments",
     "repayments",
     "savings_accounts",
     "savings_interest_postings",

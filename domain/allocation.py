@@ -133,3 +133,64 @@ def days_past_due(oldest_unpaid: date | None, as_of: date) -> int:
     if oldest_unpaid is None or oldest_unpaid >= as_of:
         return 0
     return (as_of - oldest_unpaid).days
+
+
+def paid_so_far(
+    installments: Sequence[InstallmentState], last_paid_on: date | None
+) -> list[InstallmentState]:
+    """What a rescheduling keeps of a schedule: each line's paid part, as a settled line (a
+    line fully paid as it is; one partly paid, for what was paid of it, settled on the last
+    repayment's day), numbered from 1. Pouring the same repayments into these lines settles
+    them all, so the repayments keep their splits."""
+    kept: list[InstallmentState] = []
+    for inst in sorted(installments, key=lambda i: i.number):
+        if inst.principal_paid == 0 and inst.interest_paid == 0:
+            continue
+        paid_on = inst.paid_on if inst.settled else last_paid_on
+        assert paid_on is not None, "a line partly paid was paid on some day"
+        kept.append(
+            InstallmentState(
+                len(kept) + 1,
+                inst.due_on,
+                inst.principal_paid,
+                inst.interest_paid,
+                inst.principal_paid,
+                inst.interest_paid,
+                paid_on,
+            )
+        )
+    return kept
+
+
+def interest_in_arrears(installments: Iterable[InstallmentState], day: date) -> Decimal:
+    """The interest of the installments due by `day` still unpaid."""
+    return sum(
+        (i.interest_due - i.interest_paid for i in installments if i.due_on <= day), Decimal(0)
+    )
+
+
+def waive_interest_after(
+    installments: Sequence[InstallmentState], day: date
+) -> tuple[list[InstallmentState], dict[int, Decimal]]:
+    """The schedule with the unpaid interest of the installments due after `day` no longer
+    due (an early payoff whose product waives it), and what was waived, by number. A line
+    that this leaves settled is settled on `day`."""
+    waived: dict[int, Decimal] = {}
+    updated: list[InstallmentState] = []
+    for inst in installments:
+        unpaid = inst.interest_due - inst.interest_paid
+        if inst.due_on <= day or unpaid == 0:
+            updated.append(inst)
+            continue
+        waived[inst.number] = unpaid
+        new = replace(inst, interest_due=inst.interest_paid)
+        updated.append(replace(new, paid_on=day) if new.settled else new)
+    return updated, waived
+
+
+def payoff_due(installments: Sequence[InstallmentState], day: date, waive: bool) -> Decimal:
+    """What repays the whole balance on `day`: all that remains due, less the interest of
+    the installments due after it if the product waives it."""
+    if waive:
+        installments, _ = waive_interest_after(installments, day)
+    return sum((i.remaining for i in installments), Decimal(0))

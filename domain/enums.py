@@ -74,11 +74,23 @@ class LoanStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REPAID = "REPAID"
     WRITTEN_OFF = "WRITTEN_OFF"
+    # Applications that never became loans: nothing was paid out.
+    DECLINED = "DECLINED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class EarlyPayoffInterest(StrEnum):
+    """What a member owes of the interest not yet due when she repays the whole balance early."""
+
+    DUE_IN_FULL = "DUE_IN_FULL"
+    WAIVED = "WAIVED"
 
 
 class RepaymentKind(StrEnum):
     REPAYMENT = "REPAYMENT"
     REVERSAL = "REVERSAL"
+    # Money received on a WRITTEN_OFF loan: income, not portfolio.
+    RECOVERY = "RECOVERY"
 
 
 class SavingsKind(StrEnum):

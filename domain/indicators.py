@@ -51,6 +51,11 @@ class Sums:
     amount_received_on_time: Decimal = ZERO
     loans_repaid: int = 0
     borrowers_retained: int = 0
+    # Rescheduled loans (SEEP: reported apart from PAR): their outstanding principal and
+    # that of those more than 30 days late; recoveries on written-off loans in the period.
+    rescheduled_portfolio: Decimal = ZERO
+    rescheduled_at_risk_30: Decimal = ZERO
+    recoveries: Decimal = ZERO
 
     @classmethod
     def of(cls, row: Mapping[Any, Any], columns: Iterable[str]) -> "Sums":
@@ -79,6 +84,8 @@ STOCKS = (
     "active_members",
     "women_members",
     "active_groups",
+    "rescheduled_portfolio",
+    "rescheduled_at_risk_30",
 )
 FLOWS = (
     "disbursements",
@@ -89,6 +96,7 @@ FLOWS = (
     "amount_received_on_time",
     "loans_repaid",
     "borrowers_retained",
+    "recoveries",
 )
 ALL = STOCKS + FLOWS
 # Balances convert at the closing rate, flows at the average rate.
@@ -97,8 +105,16 @@ BALANCES = (
     "portfolio_at_risk_30",
     "portfolio_at_risk_90",
     "savings_balance",
+    "rescheduled_portfolio",
+    "rescheduled_at_risk_30",
 )
-FLOW_AMOUNTS = ("disbursed_amount", "written_off_amount", "amount_due", "amount_received_on_time")
+FLOW_AMOUNTS = (
+    "disbursed_amount",
+    "written_off_amount",
+    "amount_due",
+    "amount_received_on_time",
+    "recoveries",
+)
 assert {f.name for f in fields(Sums)} == set(ALL)
 _KINDS: dict[str, type] = {f.name: int if f.type in (int, "int") else Decimal for f in fields(Sums)}
 COUNTS = tuple(name for name in ALL if _KINDS[name] is int)
@@ -288,6 +304,7 @@ class ProgrammeFigures:
             glp=a["gross_loan_portfolio"].local,
             par30=a["portfolio_at_risk_30"].local,
             par90=a["portfolio_at_risk_90"].local,
+            rescheduled_at_risk_30=a["rescheduled_at_risk_30"].local,
             written_off=a["written_off_amount"].local,
             average_portfolio=self.average_portfolio.local,
             due=a["amount_due"].local,
@@ -373,6 +390,9 @@ def _add_counts(total: Sums, sums: Sums) -> None:
 class Ratios:
     par30: Decimal | None
     par90: Decimal | None
+    # The part of PAR30 that rescheduled loans make: their outstanding principal more than
+    # 30 days late / GLP.
+    par_rescheduled_30: Decimal | None
     write_off_ratio: Decimal | None
     on_time_repayment_rate: Decimal | None
     women_share: Decimal | None
@@ -387,6 +407,7 @@ class Ratios:
         glp: Decimal | None,
         par30: Decimal | None,
         par90: Decimal | None,
+        rescheduled_at_risk_30: Decimal | None,
         written_off: Decimal | None,
         average_portfolio: Decimal | None,
         due: Decimal | None,
@@ -406,6 +427,7 @@ class Ratios:
         return cls(
             par30=par(par30),
             par90=par(par90),
+            par_rescheduled_30=par(rescheduled_at_risk_30),
             write_off_ratio=of_amounts(written_off, average_portfolio),
             on_time_repayment_rate=of_amounts(on_time, due),
             women_share=share(counts.women_members, counts.active_members),
@@ -443,6 +465,7 @@ class Consolidated:
             glp=a["gross_loan_portfolio"],
             par30=a["portfolio_at_risk_30"],
             par90=a["portfolio_at_risk_90"],
+            rescheduled_at_risk_30=a["rescheduled_at_risk_30"],
             written_off=a["written_off_amount"],
             average_portfolio=self.average_portfolio,
             due=a["amount_due"],

@@ -4,7 +4,7 @@ The rules (DOMAIN.md, "The methodology"), each raising RuleViolation naming the 
 - the product is active, and lends in the programme's currency; the principal is in it too;
 - the principal is positive and has no more decimals than the currency;
 - her group is not closed;
-- her earlier loans: none still open (PENDING or ACTIVE) unless this product allows concurrent
+- her earlier loans (applications declined or withdrawn are none): none still open (PENDING or ACTIVE) unless this product allows concurrent
   loans, and none written off: a next cycle comes only after the previous loan is REPAID, so
   an application is not dated before the day her previous loan was repaid;
 - the product serves the cycle the loan would open (its cycle bands; none: every cycle), and
@@ -25,6 +25,8 @@ from .errors import ErrorCode, RuleViolation
 from .money import round_money
 
 OPEN_STATUSES = frozenset({LoanStatus.PENDING, LoanStatus.ACTIVE})
+# Applications that never became loans: no cycle, nothing lent.
+NEVER_LENT = frozenset({LoanStatus.DECLINED, LoanStatus.WITHDRAWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +170,57 @@ def check_application(
 def fee(principal: Decimal, fee_percent: Decimal, currency: str) -> Decimal:
     """The fee charged at disbursement: a percent of the principal, in the currency's unit."""
     return round_money(principal * fee_percent / 100, currency)
+
+
+# The rest of a loan's life: recoveries, early payoff, rescheduling.
+
+MAX_INSTALLMENTS = 120
+MAX_GRACE_INSTALLMENTS = 12
+
+
+def reason(field: str, text: str, what: str) -> str:
+    """A reason given for a change of state, stripped; required."""
+    if not text.strip():
+        raise RuleViolation(field, ErrorCode.REASON_REQUIRED, f"Say why it is {what}.")
+    return text.strip()
+
+
+def check_recovery(
+    amount: Decimal, written_off: Decimal, recovered: Decimal, currency: str
+) -> None:
+    """A recovery on a written-off loan brings back at most the principal written off."""
+    left = round_money(written_off - recovered, currency)
+    if amount > left:
+        raise RuleViolation(
+            "amount",
+            ErrorCode.OVERPAYMENT,
+            f"{amount} {currency} is more than the {left} {currency} of written-off principal "
+            f"not yet recovered: record at most {left} {currency}.",
+        )
+
+
+def check_payoff(amount: Decimal, due: Decimal, currency: str, paid_on: date) -> None:
+    """Paying a loan off takes exactly what remains due on it that day."""
+    due = round_money(due, currency)
+    if amount != due:
+        raise RuleViolation(
+            "amount",
+            ErrorCode.WRONG_AMOUNT,
+            f"Paying this loan off on {paid_on} takes {due} {currency}, not {amount} {currency} "
+            "(see Loan.payoffAmount).",
+        )
+
+
+def check_reschedule_terms(installments: int, grace_installments: int) -> None:
+    if not 1 <= installments <= MAX_INSTALLMENTS:
+        raise RuleViolation(
+            "installments",
+            ErrorCode.OUT_OF_RANGE,
+            f"A new schedule has from 1 to {MAX_INSTALLMENTS} installments.",
+        )
+    if not 0 <= grace_installments <= MAX_GRACE_INSTALLMENTS:
+        raise RuleViolation(
+            "graceInstallments",
+            ErrorCode.OUT_OF_RANGE,
+            f"A grace period is from 0 to {MAX_GRACE_INSTALLMENTS} installments of interest only.",
+        )

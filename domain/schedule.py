@@ -113,3 +113,41 @@ def build_schedule(
         ScheduledInstallment(n, day, p, i)
         for n, (day, (p, i)) in enumerate(zip(due, lines, strict=True), start=1)
     ]
+
+
+def build_rescheduled(
+    *,
+    principal: Decimal,
+    currency: str,
+    method: InterestMethod,
+    period_rate_percent: Decimal,
+    installments: int,
+    grace_installments: int,
+    frequency: InstallmentFrequency,
+    rescheduled_on: date,
+    interest_in_arrears: Decimal,
+) -> list[ScheduledInstallment]:
+    """The lines that replace a schedule from `rescheduled_on`, numbered from 1: first
+    `grace_installments` of interest only (a period's interest on `principal`, the principal
+    still owed), then `installments` lines built as at disbursement (same method, rate and
+    rounding); the interest in arrears is due with the first line. Due dates count periods
+    from `rescheduled_on`."""
+    if grace_installments < 0:
+        raise ValueError("grace cannot be negative")
+    grace_interest = round_money(principal * period_rate_percent / 100, currency)
+    lines = [(Decimal(0), grace_interest)] * grace_installments
+    body = build_schedule(
+        principal=principal,
+        currency=currency,
+        method=method,
+        period_rate_percent=period_rate_percent,
+        installments=installments,
+        frequency=frequency,
+        disbursed_on=rescheduled_on,
+    )
+    lines += [(line.principal_due, line.interest_due) for line in body]
+    lines[0] = (lines[0][0], lines[0][1] + interest_in_arrears)
+    return [
+        ScheduledInstallment(n, due_date(rescheduled_on, frequency, n), p, i)
+        for n, (p, i) in enumerate(lines, start=1)
+    ]

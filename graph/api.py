@@ -177,6 +177,12 @@ class Mutation:
     repayment_record = loans.repayment_record
     repayment_reverse = loans.repayment_reverse
     loan_write_off = loans.loan_write_off
+    loan_decline = loans.loan_decline
+    loan_withdraw = loans.loan_withdraw
+    loan_approval_undo = loans.loan_approval_undo
+    loan_disbursement_undo = loans.loan_disbursement_undo
+    loan_reschedule = loans.loan_reschedule
+    loan_pay_off = loans.loan_pay_off
     savings_deposit = savings.savings_deposit
     savings_withdraw = savings.savings_withdraw
     savings_transaction_reverse = savings.savings_transaction_reverse

@@ -11,7 +11,14 @@ from .indicators import (
     IndicatorState,
     IndicatorStock,
 )
-from .loans import Installment, Loan, LoanProduct, LoanProductCycle, Repayment
+from .loans import (
+    Installment,
+    Loan,
+    LoanProduct,
+    LoanProductCycle,
+    Repayment,
+    SupersededInstallment,
+)
 from .meetings import Meeting, MeetingAttendance
 from .missions import (
     Expert,
@@ -48,6 +55,7 @@ __all__ = [
     "IndicatorState",
     "GroupMembership",
     "Installment",
+    "SupersededInstallment",
     "Loan",
     "LoanProduct",
     "LoanProductCycle",

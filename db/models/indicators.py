@@ -13,7 +13,7 @@ from sqlalchemy import CHAR, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Amount, Base
-from .loans import Installment, Loan
+from .loans import Installment, Loan, Repayment
 
 
 def count_column() -> Mapped[int]:
@@ -47,6 +47,8 @@ class IndicatorStock(Base):
     active_members: Mapped[int] = count_column()
     women_members: Mapped[int] = count_column()
     active_groups: Mapped[int] = count_column()
+    rescheduled_portfolio: Mapped[Amount] = amount_column()
+    rescheduled_at_risk_30: Mapped[Amount] = amount_column()
 
 
 class IndicatorDay(Base):
@@ -69,6 +71,7 @@ class IndicatorDay(Base):
     amount_received_on_time: Mapped[Amount] = amount_column()
     loans_repaid: Mapped[int] = count_column()
     borrowers_retained: Mapped[int] = count_column()
+    recoveries: Mapped[Amount] = amount_column()
 
 
 class IndicatorSavings(Base):
@@ -121,8 +124,16 @@ Index(
         "cycle",
         "outstanding_principal",
         "oldest_unpaid_due_on",
+        "rescheduled_on",
     ],
     postgresql_where=text("status = 'ACTIVE'"),
+)
+# Recoveries on written-off loans in a period.
+Index(
+    "ix_repayments_recoveries",
+    Repayment.__table__.c.programme_id,
+    Repayment.__table__.c.paid_on,
+    postgresql_where=text("kind = 'RECOVERY'"),
 )
 Index(
     "ix_loans_programme_disbursed",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.enums import (
     Activity,
     DueDateRule,
+    EarlyPayoffInterest,
     InstallmentFrequency,
     InterestMethod,
     LoanStatus,
@@ -51,6 +52,11 @@ class LoanProduct(Keyed, Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Set by loanProductRetire; older rows may be inactive without a day.
     retired_on: Mapped[date | None]
+    # DUE_IN_FULL: paying off early pays every scheduled installment's interest (as paying
+    # ahead always did).
+    early_payoff_interest: Mapped[EarlyPayoffInterest] = enum_column(
+        EarlyPayoffInterest, default=EarlyPayoffInterest.DUE_IN_FULL
+    )
     __table_args__ = (
         CheckConstraint("retired_on IS NULL OR NOT active", name="retired_on"),
         UniqueConstraint("programme_id", "name"),
@@ -88,6 +94,14 @@ class LoanProductCycle(Keyed, Base):
     )
 
 
+OUTSTANDING = (
+    "CASE WHEN disbursed_on IS NULL THEN 0"
+    " ELSE principal - principal_paid - written_off_principal END"
+)
+NEVER_LENT = "('PENDING', 'DECLINED', 'WITHDRAWN')"
+CLOSED = "('REPAID', 'WRITTEN_OFF', 'DECLINED', 'WITHDRAWN')"
+
+
 class Loan(Keyed, Base):
     """A loan to a member. The *_paid columns and oldest_unpaid_due_on are derived state,
     maintained with every repayment so portfolio figures need no scan of the ledger."""
@@ -109,15 +123,23 @@ class Loan(Keyed, Base):
     applied_on: Mapped[date]
     approved_on: Mapped[date | None]
     disbursed_on: Mapped[date | None]
+    # Repaid, written off, or (an application) declined or withdrawn.
     closed_on: Mapped[date | None]
+    # Why an application was declined or withdrawn.
+    closing_reason: Mapped[str | None] = mapped_column(Text)
     written_off_principal: Mapped[Amount] = mapped_column(default=Decimal(0))
     principal_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
     interest_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
+    # Nothing is outstanding before the money is handed over.
     outstanding_principal: Mapped[Decimal] = mapped_column(
         Numeric(22, 4),
-        Computed("principal - principal_paid - written_off_principal", persisted=True),
+        Computed(OUTSTANDING, persisted=True),
     )
     oldest_unpaid_due_on: Mapped[date | None]
+    # The last day its schedule was rescheduled (the earlier ones: superseded_installments).
+    rescheduled_on: Mapped[date | None]
+    # Recoveries received after the write-off, net of their reversals.
+    recovered: Mapped[Amount] = mapped_column(default=Decimal(0))
     created_at: Mapped[datetime] = created_at()
     __table_args__ = (
         UniqueConstraint("id", "programme_id"),
@@ -135,7 +157,15 @@ class Loan(Keyed, Base):
             name="paid",
         ),
         CheckConstraint(
-            "(status = 'PENDING') = (disbursed_on IS NULL)", name="disbursed_unless_pending"
+            f"(status IN {NEVER_LENT}) = (disbursed_on IS NULL)", name="disbursed_unless_pending"
+        ),
+        CheckConstraint(
+            "(status IN ('DECLINED', 'WITHDRAWN')) = (closing_reason IS NOT NULL)",
+            name="closing_reason",
+        ),
+        CheckConstraint("recovered >= 0 AND recovered <= written_off_principal", name="recovered"),
+        CheckConstraint(
+            "rescheduled_on IS NULL OR rescheduled_on >= disbursed_on", name="rescheduled_on"
         ),
         CheckConstraint(
             "approved_on IS NULL OR approved_on >= applied_on", name="approved_after_applied"
@@ -147,9 +177,7 @@ class Loan(Keyed, Base):
         CheckConstraint(
             "(status = 'WRITTEN_OFF') = (written_off_principal > 0)", name="written_off"
         ),
-        CheckConstraint(
-            "(status IN ('REPAID', 'WRITTEN_OFF')) = (closed_on IS NOT NULL)", name="closed_on"
-        ),
+        CheckConstraint(f"(status IN {CLOSED}) = (closed_on IS NOT NULL)", name="closed_on"),
         # Portfolio-at-risk reads: active loans by programme and oldest unpaid due date.
         Index(
             "ix_loans_at_risk",
@@ -174,6 +202,12 @@ class Installment(Keyed, Base):
     principal_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
     interest_paid: Mapped[Amount] = mapped_column(default=Decimal(0))
     paid_on: Mapped[date | None]
+    # Interest no longer due: waived when the loan was paid off early (interest_due is
+    # what remains due); a reversal that reopens the loan restores it.
+    interest_waived: Mapped[Amount] = mapped_column(default=Decimal(0))
+    # The day this schedule took effect: null for the schedule built at disbursement, the
+    # rescheduling day otherwise (the schedule before it: superseded_installments).
+    in_force_from: Mapped[date | None]
     __table_args__ = (
         UniqueConstraint("loan_id", "number"),
         ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
@@ -188,6 +222,33 @@ class Installment(Keyed, Base):
             "principal_paid BETWEEN 0 AND principal_due AND interest_paid BETWEEN 0 AND interest_due",
             name="paid",
         ),
+        CheckConstraint("interest_waived >= 0", name="interest_waived"),
+    )
+
+
+class SupersededInstallment(Keyed, Base):
+    """A line of a schedule a rescheduling replaced, as it stood then: it was in force from
+    `in_force_from` (null: from disbursement) until the day before `superseded_on`. The
+    indicators read a loan's state on a past day against the schedule in force that day."""
+
+    __tablename__ = "superseded_installments"
+    programme_id: Mapped[uuid.UUID] = mapped_column()
+    loan_id: Mapped[uuid.UUID] = mapped_column()
+    # 1 for the schedule built at disbursement, then one more per rescheduling.
+    version: Mapped[int] = mapped_column(SmallInteger)
+    number: Mapped[int] = mapped_column(SmallInteger)
+    due_on: Mapped[date]
+    principal_due: Mapped[Amount]
+    interest_due: Mapped[Amount]
+    principal_paid: Mapped[Amount]
+    interest_paid: Mapped[Amount]
+    paid_on: Mapped[date | None]
+    in_force_from: Mapped[date | None]
+    superseded_on: Mapped[date]
+    __table_args__ = (
+        UniqueConstraint("loan_id", "version", "number"),
+        ForeignKeyConstraint(["loan_id", "programme_id"], ["loans.id", "loans.programme_id"]),
+        CheckConstraint("in_force_from IS NULL OR superseded_on > in_force_from", name="span"),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from domain.enums import (
     Activity,
     DueDateRule,
+    EarlyPayoffInterest,
     ExpertiseDomain,
     Gender,
     GroupStatus,
@@ -108,6 +109,7 @@ class LoanProductRow(NamedTuple):
     active: bool
     due_dates_follow: DueDateRule = DueDateRule.DISBURSEMENT_DAY
     retired_on: date | None = None
+    early_payoff_interest: EarlyPayoffInterest = EarlyPayoffInterest.DUE_IN_FULL
 
 
 class LoanProductCycleRow(NamedTuple):
@@ -213,6 +215,10 @@ class LoanRow(NamedTuple):
     interest_paid: Decimal
     oldest_unpaid_due_on: date | None
     created_at: datetime
+    # The seed declines, reschedules and recovers nothing.
+    closing_reason: str | None = None
+    rescheduled_on: date | None = None
+    recovered: Decimal = Decimal(0)
 
 
 class InstallmentRow(NamedTuple):
@@ -226,6 +232,8 @@ class InstallmentRow(NamedTuple):
     principal_paid: Decimal
     interest_paid: Decimal
     paid_on: date | None
+    interest_waived: Decimal = Decimal(0)
+    in_force_from: date | None = None
 
 
 class RepaymentRow(NamedTuple):

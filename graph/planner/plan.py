@@ -46,6 +46,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
@@ -511,8 +512,10 @@ class Planner:
             else:
                 raise Unplannable(f"{connection_type.name}.{name}")
         built = select(_pairs(pairs))
-        if aggregated:  # without an aggregate, an empty page would give no row at all
-            built = built.select_from(ranked)
+        if aggregated:
+            # One row even for an empty page: HAVING makes the select an aggregate one when
+            # no aggregate is selected (a pageInfo of literals alone).
+            built = built.select_from(ranked).having(true())
         return built.scalar_subquery()
 
     def edge(

@@ -1,4 +1,6 @@
-"""The writes of a loan's life: apply, approve, disburse, repay, reverse a repayment, write off."""
+"""The writes of a loan's life: apply, approve, disburse, repay (or recover), reverse a
+repayment, write off; decline, withdraw, undo an approval or a disbursement, reschedule, pay
+off early."""
 
 from datetime import date
 
@@ -6,6 +8,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import loans as db_loans
+from domain.enums import LoanStatus
 
 from ..context import Viewer
 from ..schema import loans as types
@@ -84,7 +87,8 @@ async def loan_disburse(
 @mutation(
     types.RepaymentRecordPayload,
     description="Record a repayment on an ACTIVE loan, allocated interest then principal "
-    "of the oldest installment due; an overpayment is refused (OVERPAYMENT).",
+    "of the oldest installment due; an overpayment is refused (OVERPAYMENT). On a "
+    "WRITTEN_OFF loan it is a RECOVERY.",
 )
 async def repayment_record(
     session: AsyncSession, viewer: Viewer, input: types.RepaymentRecordInput
@@ -140,3 +144,116 @@ async def loan_write_off(
         written_off_principal=plain(row["written_off_principal"]),
         reason=input.reason.strip(),
     )
+
+
+@mutation(types.LoanDeclinePayload, description="Decline a PENDING application not approved.")
+async def loan_decline(
+    session: AsyncSession, viewer: Viewer, input: types.LoanDeclineInput
+) -> Written:
+    row = await db_loans.close_application(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        status=LoanStatus.DECLINED,
+        closed_on=input.declined_on,
+        reason=input.reason,
+        today=date.today(),
+    )
+    return _loan_written(row, closed_on=row["closed_on"], reason=row["closing_reason"])
+
+
+@mutation(
+    types.LoanWithdrawPayload, description="Withdraw a PENDING application (the member's choice)."
+)
+async def loan_withdraw(
+    session: AsyncSession, viewer: Viewer, input: types.LoanWithdrawInput
+) -> Written:
+    row = await db_loans.close_application(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        status=LoanStatus.WITHDRAWN,
+        closed_on=input.withdrawn_on,
+        reason=input.reason,
+        today=date.today(),
+    )
+    return _loan_written(row, closed_on=row["closed_on"], reason=row["closing_reason"])
+
+
+@mutation(
+    types.LoanApprovalUndoPayload, description="Undo an approval: the loan awaits approval again."
+)
+async def loan_approval_undo(
+    session: AsyncSession, viewer: Viewer, input: types.LoanApprovalUndoInput
+) -> Written:
+    row = await db_loans.undo_approval(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        reason=input.reason,
+    )
+    return _loan_written(row, reason=input.reason.strip())
+
+
+@mutation(
+    types.LoanDisbursementUndoPayload,
+    description="Undo a disbursement recorded by mistake, before any repayment.",
+)
+async def loan_disbursement_undo(
+    session: AsyncSession, viewer: Viewer, input: types.LoanDisbursementUndoInput
+) -> Written:
+    row = await db_loans.undo_disbursement(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        reason=input.reason,
+    )
+    return _loan_written(row, reason=input.reason.strip())
+
+
+@mutation(
+    types.LoanReschedulePayload,
+    description="Reschedule a loan in arrears: a new schedule, the old one kept.",
+)
+async def loan_reschedule(
+    session: AsyncSession, viewer: Viewer, input: types.LoanRescheduleInput
+) -> Written:
+    row = await db_loans.reschedule_loan(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        rescheduled_on=input.rescheduled_on,
+        installment_count=input.installments,
+        grace_installments=input.grace_installments,
+        reason=input.reason,
+        today=date.today(),
+    )
+    return _loan_written(
+        row,
+        rescheduled_on=row["rescheduled_on"],
+        installments=input.installments,
+        grace_installments=input.grace_installments,
+        reason=input.reason.strip(),
+    )
+
+
+@mutation(
+    types.LoanPayOffPayload,
+    description="Repay the whole balance of an ACTIVE loan at once (interest as the product "
+    "says): the loan is REPAID.",
+)
+async def loan_pay_off(
+    session: AsyncSession, viewer: Viewer, input: types.LoanPayOffInput
+) -> Written:
+    row = await db_loans.pay_off_loan(
+        session,
+        viewer.scope,
+        loan_id=node_uuid(input.loan, "Loan", "loan"),
+        amount=input.amount.amount,
+        currency=input.amount.currency,
+        paid_on=input.paid_on,
+        collected_by_id=node_uuid(input.collected_by, "Facilitator", "collectedBy"),
+        note=input.note,
+        today=date.today(),
+    )
+    return _entry_written(row)

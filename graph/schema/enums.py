@@ -9,6 +9,7 @@ from domain.enums import (
     Activity,
     AttendanceStatus,
     DueDateRule,
+    EarlyPayoffInterest,
     ExpertiseDomain,
     Gender,
     GroupStatus,
@@ -60,11 +61,19 @@ strawberry.enum(InstallmentFrequency, description="How often installments fall d
 strawberry.enum(
     LoanStatus,
     description="PENDING (applied, not disbursed), ACTIVE (disbursed, being repaid), REPAID, "
-    "or WRITTEN_OFF.",
+    "WRITTEN_OFF, or an application that never became a loan: DECLINED by the programme or "
+    "WITHDRAWN by the member (nothing was paid out).",
+)
+strawberry.enum(
+    EarlyPayoffInterest,
+    description="What a member owes of the interest not yet due when she repays the whole "
+    "balance early (loanPayOff): DUE_IN_FULL (every installment's interest, as scheduled), or "
+    "WAIVED (the interest of the installments falling due after the payoff day is not owed).",
 )
 strawberry.enum(
     RepaymentKind,
-    description="A REPAYMENT received, or the REVERSAL of one (the ledger is never edited).",
+    description="A REPAYMENT received, the REVERSAL of one (the ledger is never edited), or a "
+    "RECOVERY: money received on a WRITTEN_OFF loan, reported as recoveries, never as portfolio.",
 )
 strawberry.enum(
     ExpertiseDomain,
@@ -106,6 +115,7 @@ __all__ = [
     "Activity",
     "AttendanceStatus",
     "DueDateRule",
+    "EarlyPayoffInterest",
     "ExpertiseDomain",
     "Gender",
     "GroupStatus",

@@ -38,6 +38,16 @@ D = {
     "par90_amount": "Outstanding principal of the loans whose oldest unpaid installment is more "
     "than 90 days late.",
     "par90": "PAR90: portfolioAtRisk90 / grossLoanPortfolio, a fraction; null without portfolio.",
+    "rescheduled": "Outstanding principal of the loans rescheduled (loanReschedule) by the end "
+    "of `asOf`, reported apart as SEEP asks: they are in grossLoanPortfolio too, and in "
+    "portfolioAtRisk30 when late.",
+    "rescheduled_at_risk": "Of rescheduledPortfolio, the outstanding principal of the loans "
+    "whose oldest unpaid installment (of the schedule in force that day) is more than 30 days "
+    "late.",
+    "par_rescheduled30": "rescheduledAtRisk30 / grossLoanPortfolio: the part of par30 that "
+    "rescheduled loans make, a fraction; null without portfolio.",
+    "recoveries": "Recovered in the period on loans written off (RECOVERY entries; one later "
+    "reversed never counts): income, never portfolio.",
     "average_balance": "Average outstanding balance per borrower: grossLoanPortfolio / "
     "activeBorrowers; null without borrowers.",
     "disbursements": "Loans disbursed in the period.",
@@ -87,6 +97,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
             "averageOutstandingBalance",
             "firstCycleBorrowers",
             "firstCycleShare",
+            "rescheduledPortfolio",
+            "rescheduledAtRisk30",
+            "parRescheduled30",
         ),
         ("loan_stocks",),
     ),
@@ -96,7 +109,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         ("outreach",),
     ),
     **dict.fromkeys(
-        ("disbursements", "disbursedAmount", "writeOffs", "writtenOffAmount"), ("loan_flows",)
+        ("disbursements", "disbursedAmount", "writeOffs", "writtenOffAmount", "recoveries"),
+        ("loan_flows",),
     ),
     "averageGrossLoanPortfolio": ("average_glp",),
     "writeOffRatio": ("loan_flows", "average_glp"),
@@ -226,6 +240,9 @@ class ProgrammeIndicators:
     par30: Decimal | None = strawberry.field(description=D["par30"])
     portfolio_at_risk_90: IndicatorAmount = strawberry.field(description=D["par90_amount"])
     par90: Decimal | None = strawberry.field(description=D["par90"])
+    rescheduled_portfolio: IndicatorAmount = strawberry.field(description=D["rescheduled"])
+    rescheduled_at_risk_30: IndicatorAmount = strawberry.field(description=D["rescheduled_at_risk"])
+    par_rescheduled30: Decimal | None = strawberry.field(description=D["par_rescheduled30"])
     average_outstanding_balance: IndicatorAmount | None = strawberry.field(
         description=D["average_balance"] + " In EUR: the local average, as rounded, converted "
         "at the portfolio's rate (not the EUR portfolio divided)."
@@ -234,6 +251,7 @@ class ProgrammeIndicators:
     disbursed_amount: IndicatorAmount = strawberry.field(description=D["disbursed"])
     write_offs: int = strawberry.field(description=D["write_offs"])
     written_off_amount: IndicatorAmount = strawberry.field(description=D["written_off"])
+    recoveries: IndicatorAmount = strawberry.field(description=D["recoveries"])
     average_gross_loan_portfolio: IndicatorAmount = strawberry.field(description=D["average_glp"])
     write_off_ratio: Decimal | None = strawberry.field(
         description=D["write_off_ratio"] + " From amounts in the programme's currency."
@@ -274,11 +292,15 @@ class ProgrammeIndicators:
             par30=r.par30,
             portfolio_at_risk_90=IndicatorAmount.of(a["portfolio_at_risk_90"]),
             par90=r.par90,
+            rescheduled_portfolio=IndicatorAmount.of(a["rescheduled_portfolio"]),
+            rescheduled_at_risk_30=IndicatorAmount.of(a["rescheduled_at_risk_30"]),
+            par_rescheduled30=r.par_rescheduled_30,
             average_outstanding_balance=None if balance is None else IndicatorAmount.of(balance),
             disbursements=c.disbursements,
             disbursed_amount=IndicatorAmount.of(a["disbursed_amount"]),
             write_offs=c.write_offs,
             written_off_amount=IndicatorAmount.of(a["written_off_amount"]),
+            recoveries=IndicatorAmount.of(a["recoveries"]),
             average_gross_loan_portfolio=IndicatorAmount.of(f.average_portfolio),
             write_off_ratio=r.write_off_ratio,
             amount_due=IndicatorAmount.of(a["amount_due"]),
@@ -316,6 +338,13 @@ class ConsolidatedIndicators:
         description=D["par90_amount"] + CONSOLIDATED
     )
     par90: Decimal | None = strawberry.field(description=D["par90"])
+    rescheduled_portfolio: Money | None = strawberry.field(
+        description=D["rescheduled"] + CONSOLIDATED
+    )
+    rescheduled_at_risk_30: Money | None = strawberry.field(
+        description=D["rescheduled_at_risk"] + CONSOLIDATED
+    )
+    par_rescheduled30: Decimal | None = strawberry.field(description=D["par_rescheduled30"])
     average_outstanding_balance: Money | None = strawberry.field(
         description=D["average_balance"] + " In EUR."
     )
@@ -323,6 +352,7 @@ class ConsolidatedIndicators:
     disbursed_amount: Money | None = strawberry.field(description=D["disbursed"] + CONSOLIDATED)
     write_offs: int = strawberry.field(description=D["write_offs"])
     written_off_amount: Money | None = strawberry.field(description=D["written_off"] + CONSOLIDATED)
+    recoveries: Money | None = strawberry.field(description=D["recoveries"] + CONSOLIDATED)
     average_gross_loan_portfolio: Money | None = strawberry.field(
         description=D["average_glp"] + CONSOLIDATED
     )
@@ -357,11 +387,15 @@ class ConsolidatedIndicators:
             "par30": r.par30,
             "portfolio_at_risk_90": _eur(a["portfolio_at_risk_90"]),
             "par90": r.par90,
+            "rescheduled_portfolio": _eur(a["rescheduled_portfolio"]),
+            "rescheduled_at_risk_30": _eur(a["rescheduled_at_risk_30"]),
+            "par_rescheduled30": r.par_rescheduled_30,
             "average_outstanding_balance": _eur(f.average_outstanding_balance),
             "disbursements": c.disbursements,
             "disbursed_amount": _eur(a["disbursed_amount"]),
             "write_offs": c.write_offs,
             "written_off_amount": _eur(a["written_off_amount"]),
+            "recoveries": _eur(a["recoveries"]),
             "average_gross_loan_portfolio": _eur(f.average_portfolio),
             "write_off_ratio": r.write_off_ratio,
             "amount_due": _eur(a["amount_due"]),

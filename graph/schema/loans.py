@@ -17,12 +17,13 @@ from ..context import Info
 from .enums import (
     Activity,
     DueDateRule,
+    EarlyPayoffInterest,
     InstallmentFrequency,
     InterestMethod,
     LoanStatus,
     RepaymentKind,
 )
-from .fields import children, parent, root_connection
+from .fields import child_list, children, parent, root_connection
 from .money import Currency, Money, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
 from .relay import RowNode, as_tuple, node_keys
@@ -130,6 +131,10 @@ class LoanProduct(RowNode):
         description="When loanProductRetire retired it; null while offered (or if withdrawn "
         "before the day was recorded)."
     )
+    early_payoff_interest: EarlyPayoffInterest = strawberry.field(
+        description="What a member owes of the interest not yet due when she repays the whole "
+        "balance early (loanPayOff)."
+    )
     programme_id: strawberry.Private[uuid.UUID]
     currency_code: strawberry.Private[str]
     listing = db_loans.LOAN_PRODUCTS
@@ -174,6 +179,10 @@ class Installment:
     paid_on: date | None = strawberry.field(
         description="When it was fully paid; null while it is not."
     )
+    interest_waived: Money = strawberry.field(
+        description="Interest no longer due: waived when the loan was paid off early under a "
+        "product that waives it (interestDue is what remains due). Zero otherwise."
+    )
 
     @classmethod
     def from_row(cls, row: Mapping[Any, Any]) -> Self:
@@ -187,6 +196,7 @@ class Installment:
             interest_paid=Money.of(row["interest_paid"], currency),
             total_due=Money.of(row["total_due"], currency),
             paid_on=row["paid_on"],
+            interest_waived=Money.of(row["interest_waived"], currency),
         )
 
     @strawberry.field(
@@ -201,6 +211,47 @@ class Installment:
         if self.principal_paid.amount or self.interest_paid.amount:
             return InstallmentStatus.PARTLY_PAID
         return InstallmentStatus.DUE
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description="A line of a repayment schedule that a rescheduling replaced, as it stood "
+    "then. It was in force from `inForceFrom` (null: from disbursement) to the day before "
+    "`supersededOn`: the loan's state on a day in that span is read against it.",
+)
+class SupersededInstallment(RowNode):
+    id: relay.NodeID[uuid.UUID]
+    version: int = strawberry.field(
+        description="Which schedule: 1 for the one built at disbursement, then one more per "
+        "rescheduling."
+    )
+    number: int = strawberry.field(description="Position in that schedule, from 1.")
+    due_on: date = strawberry.field(description="When the installment fell due.")
+    principal_due: Money = strawberry.field(description="Principal it was due.")
+    interest_due: Money = strawberry.field(description="Interest it was due.")
+    principal_paid: Money = strawberry.field(
+        description="Principal paid against it when it was replaced."
+    )
+    interest_paid: Money = strawberry.field(
+        description="Interest paid against it when it was replaced."
+    )
+    paid_on: date | None = strawberry.field(
+        description="When it was fully paid; null if it was not when it was replaced."
+    )
+    in_force_from: date | None = strawberry.field(
+        description="The first day its schedule was in force; null: from disbursement."
+    )
+    superseded_on: date = strawberry.field(
+        description="The rescheduling day: from it on, a later schedule is in force."
+    )
+    loan_id: strawberry.Private[uuid.UUID]
+    listing = db_loans.SUPERSEDED_INSTALLMENTS
+    money: ClassVar[Mapping[str, str]] = {
+        "principal_due": "currency_code",
+        "interest_due": "currency_code",
+        "principal_paid": "currency_code",
+        "interest_paid": "currency_code",
+    }
 
 
 @strawberry.federation.type(
@@ -232,7 +283,19 @@ class Loan(RowNode):
         description="When it was disbursed; null while PENDING."
     )
     closed_on: date | None = strawberry.field(
-        description="When it was fully repaid or written off; null while open."
+        description="When it was fully repaid or written off, or (an application) declined or "
+        "withdrawn; null while open."
+    )
+    closing_reason: str | None = strawberry.field(
+        description="Why the application was DECLINED or WITHDRAWN; null otherwise."
+    )
+    rescheduled_on: date | None = strawberry.field(
+        description="The last day its schedule was rescheduled (loanReschedule); null if never. "
+        "From that day on it counts among the rescheduled loans of the indicators."
+    )
+    recovered: Money = strawberry.field(
+        description="Recovered after the write-off (RECOVERY entries, net of reversals): "
+        "reported as recoveries, never as portfolio. Zero unless WRITTEN_OFF."
     )
     principal_paid: Money = strawberry.field(
         name="principalRepaid", description="Principal repaid so far (net of reversals)."
@@ -242,8 +305,9 @@ class Loan(RowNode):
         description="Principal written off as unrecoverable (zero unless WRITTEN_OFF)."
     )
     outstanding_principal: Money = strawberry.field(
-        description="Principal still owed: principal less repaid and written-off principal. "
-        "Summed over outstanding loans it is the gross loan portfolio."
+        description="Principal still owed: principal less repaid and written-off principal; "
+        "zero until it is disbursed (nothing was paid out). Summed over outstanding loans it "
+        "is the gross loan portfolio."
     )
     oldest_unpaid_due_on: date | None = strawberry.field(
         description="Due date of the oldest installment not fully paid; null when none is."
@@ -259,6 +323,7 @@ class Loan(RowNode):
         "interest_paid": "currency_code",
         "written_off_principal": "currency_code",
         "outstanding_principal": "currency_code",
+        "recovered": "currency_code",
     }
     listing = db_loans.LOANS
     plain = frozenset({"period_rate_percent"})
@@ -289,10 +354,39 @@ class Loan(RowNode):
     async def at_risk(self, info: Info, as_of: date | None = None, days: int = 30) -> bool:
         return await _days_past_due(info, self, as_of) > days
 
-    @strawberry.field(description="The repayment schedule, by installment number.")
+    @strawberry.field(
+        description="The repayment schedule in force, by installment number (after a "
+        "rescheduling: what had been paid, as settled lines, then the new installments)."
+    )
     async def schedule(self, info: Info) -> list[Installment]:
         rows = await info.context.loaders.loans.schedule_by_loan.load(self.id)
         return [Installment.from_row(row) for row in rows]
+
+    superseded_schedules = child_list(
+        SupersededInstallment,
+        db_loans.superseded.c.loan_id,
+        description="The schedules reschedulings replaced, by version then number, as they "
+        "stood when replaced; empty if it was never rescheduled.",
+    )
+
+    @strawberry.field(
+        description="What repays the whole balance on `on` (today if omitted), as loanPayOff "
+        "takes it: all that remains due, less the interest of the installments due after that "
+        "day if the product waives it (LoanProduct.earlyPayoffInterest). Null unless ACTIVE."
+    )
+    async def payoff_amount(self, info: Info, on: date | None = None) -> Money | None:
+        if self.status is not LoanStatus.ACTIVE:
+            return None
+        loaders = info.context.loaders
+        rows = await loaders.loans.schedule_by_loan.load(self.id)
+        product = await loaders.rows(db_loans.LOAN_PRODUCTS).load(self.product_id)
+        assert product is not None, "a loan's product is in its programme"
+        due = allocation.payoff_due(
+            [db_loans.installment_state(row) for row in rows],
+            on or date.today(),
+            waive=product["early_payoff_interest"] is EarlyPayoffInterest.WAIVED,
+        )
+        return Money.of(due, self.principal.currency_code)
 
     repayments = children(
         "Repayment",
@@ -493,9 +587,14 @@ class LoanDisbursePayload:
     replayed: bool = strawberry.field(description=_REPLAYED)
 
 
-@strawberry.input(description="Money a member paid on her ACTIVE loan.")
+@strawberry.input(
+    description="Money a member paid on her ACTIVE loan, or recovered on a WRITTEN_OFF one: "
+    "a RECOVERY entry (all of it written-off principal coming back, at most what remains "
+    "unrecovered, else OVERPAYMENT; on or after the write-off), counted in the indicators' "
+    "recoveries, never in the portfolio: the loan stays WRITTEN_OFF."
+)
 class RepaymentRecordInput:
-    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan repaid.")
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE (or WRITTEN_OFF) loan.")
     amount: MoneyInput = strawberry.field(
         description="What she paid, in the loan's currency. It pays the interest, then the "
         "principal, of the oldest installment not fully paid, then the next one (paying ahead "
@@ -535,7 +634,9 @@ class RepaymentRecordPayload:
     "becomes ACTIVE again, so it is refused (NEXT_LOAN_EXISTS) once a loan of her next cycle "
     "was granted on it under a product allowing no other loan alongside: record the "
     "correction on her current loan instead. A repayment is reversed once only "
-    "(ALREADY_REVERSED). The reversal restates the past: the loan's state on every day "
+    "(ALREADY_REVERSED). A RECOVERY is reversed the same way (the loan's `recovered` "
+    "goes down). A reversal that reopens a loan paid off early makes the interest waived "
+    "then due again. The reversal restates the past: the loan's state on every day "
     "since the repayment is read without it (`reversedOn` changes no stock)."
 )
 class RepaymentReverseInput:
@@ -578,5 +679,164 @@ class LoanWriteOffInput:
 @strawberry.type(description="The result of loanWriteOff.")
 class LoanWriteOffPayload:
     loan: Loan | None = strawberry.field(description="The written-off loan; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.input(
+    description="An application the programme turns down: a PENDING loan not approved (an "
+    "approved one is first undone with loanApprovalUndo), DECLINED on a day for a reason. "
+    "Nothing was lent: no outstanding principal, no cycle of hers, and it no longer holds "
+    "her next application or her group's closure."
+)
+class LoanDeclineInput:
+    loan: relay.GlobalID = strawberry.field(description="The PENDING loan, not approved.")
+    declined_on: date = strawberry.field(
+        description="When: not in the future, not before the application."
+    )
+    reason: str = strawberry.field(description="Why (required).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="An application the member gives up before the money is handed over "
+    "(PENDING, approved or not): WITHDRAWN on a day for a reason, with the same effects as "
+    "loanDecline."
+)
+class LoanWithdrawInput:
+    loan: relay.GlobalID = strawberry.field(description="The PENDING loan.")
+    withdrawn_on: date = strawberry.field(
+        description="When: not in the future, not before the application (or its approval)."
+    )
+    reason: str = strawberry.field(description="Why (required).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="An approval given by mistake, undone: the loan is PENDING, awaiting "
+    "approval again (approvedOn null)."
+)
+class LoanApprovalUndoInput:
+    loan: relay.GlobalID = strawberry.field(description="The approved, PENDING loan.")
+    reason: str = strawberry.field(description="Why (required); kept in the audit trail.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="A disbursement recorded by mistake, undone before any repayment (any ledger "
+    "entry, reversed or not: REPAYMENTS_RECORDED): the loan is the approved PENDING "
+    "application again, its schedule gone. It restates the past: the loan was never "
+    "outstanding, on any day (the indicators of past days no longer count it)."
+)
+class LoanDisbursementUndoInput:
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan.")
+    reason: str = strawberry.field(description="Why (required); kept in the audit trail.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="A new schedule for an ACTIVE loan in arrears (an installment late on "
+    "`rescheduledOn`, else NOT_IN_ARREARS), from that day: what has been paid stays as "
+    "settled lines; the principal still owed is spread over `installments` new installments "
+    "(the loan's interest method and rate), after `graceInstallments` of interest only; "
+    "the interest in arrears is due with the first. The schedule it replaces is kept "
+    "(`Loan.supersededSchedules`) and the loan's state on an earlier day is read against "
+    "it. From that day the loan counts among the rescheduled loans of the indicators "
+    "(`rescheduledPortfolio`, `parRescheduled30`)."
+)
+class LoanRescheduleInput:
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan in arrears.")
+    rescheduled_on: date = strawberry.field(
+        description="When: not in the future, not before its last repayment or rescheduling."
+    )
+    installments: int = strawberry.field(
+        description="The number of new installments of principal and interest, 1 to 120."
+    )
+    grace_installments: int = strawberry.field(
+        default=0,
+        description="Installments of interest only before them (a grace on principal), 0 to 12.",
+    )
+    reason: str = strawberry.field(description="Why (required); kept in the audit trail.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="The whole balance of an ACTIVE loan repaid at once: a REPAYMENT of exactly "
+    "`Loan.payoffAmount(on: paidOn)` (else WRONG_AMOUNT, whose message names it), and the "
+    "loan REPAID that day. The interest of the installments due after `paidOn` is due in "
+    "full or waived, as the product says (LoanProduct.earlyPayoffInterest)."
+)
+class LoanPayOffInput:
+    loan: relay.GlobalID = strawberry.field(description="The ACTIVE loan.")
+    amount: MoneyInput = strawberry.field(description="What she pays: the payoff amount.")
+    paid_on: date = strawberry.field(
+        description="When: not in the future, not before the disbursement or its last repayment."
+    )
+    collected_by: relay.GlobalID = strawberry.field(
+        description="The facilitator who collected the money, of the loan's programme."
+    )
+    note: str = strawberry.field(default="", description="Free text.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description=IDEMPOTENCY_KEY_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of loanDecline.")
+class LoanDeclinePayload:
+    loan: Loan | None = strawberry.field(description="The DECLINED loan; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of loanWithdraw.")
+class LoanWithdrawPayload:
+    loan: Loan | None = strawberry.field(description="The WITHDRAWN loan; " + _RESULT_OR_NULL)
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of loanApprovalUndo.")
+class LoanApprovalUndoPayload:
+    loan: Loan | None = strawberry.field(
+        description="The loan, awaiting approval again; " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of loanDisbursementUndo.")
+class LoanDisbursementUndoPayload:
+    loan: Loan | None = strawberry.field(
+        description="The loan, approved and PENDING again; " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of loanReschedule.")
+class LoanReschedulePayload:
+    loan: Loan | None = strawberry.field(
+        description="The loan, with its new schedule; " + _RESULT_OR_NULL
+    )
+    user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
+    replayed: bool = strawberry.field(description=_REPLAYED)
+
+
+@strawberry.type(description="The result of loanPayOff.")
+class LoanPayOffPayload:
+    repayment: Repayment | None = strawberry.field(
+        description="The REPAYMENT entry; " + _RESULT_OR_NULL
+    )
+    loan: Loan | None = strawberry.field(description="The REPAID loan; " + _RESULT_OR_NULL)
     user_errors: list[UserError] = strawberry.field(description=_USER_ERRORS)
     replayed: bool = strawberry.field(description=_REPLAYED)

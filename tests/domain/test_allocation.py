@@ -9,8 +9,12 @@ from domain.allocation import (
     OverpaymentError,
     allocate,
     days_past_due,
+    interest_in_arrears,
     oldest_unpaid_due_on,
+    paid_so_far,
+    payoff_due,
     replay,
+    waive_interest_after,
 )
 
 JAN, FEB, MAR = date(2025, 1, 15), date(2025, 2, 15), date(2025, 3, 15)
@@ -124,3 +128,32 @@ def test_days_past_due_count_from_the_oldest_unpaid_installment() -> None:
     assert days_past_due(oldest, date(2025, 2, 10)) == 0
     assert days_past_due(oldest, date(2025, 3, 18)) == 31
     assert days_past_due(None, date(2025, 3, 18)) == 0
+
+
+def test_a_rescheduling_keeps_what_was_paid_as_settled_lines_the_same_payments_settle() -> None:
+    payments = [(JAN, Decimal(11500)), (FEB, Decimal(4000))]
+    state = replay(three_months(), payments)
+
+    kept = paid_so_far(state, FEB)
+
+    assert [(k.number, k.due_on, k.principal_due, k.interest_due, k.paid_on) for k in kept] == [
+        (1, JAN, Decimal(10000), Decimal(1500), JAN),
+        (2, FEB, Decimal(2500), Decimal(1500), FEB),
+    ]
+    assert replay(kept, payments) == kept
+    assert interest_in_arrears(state, MAR) == Decimal(1500)  # March's, not yet paid
+    assert interest_in_arrears(state, FEB) == Decimal(0)
+
+
+def test_an_early_payoff_waives_the_interest_of_later_installments_only() -> None:
+    state = replay(three_months(), [(JAN, Decimal(11500)), (JAN, Decimal(12000))])
+
+    waived_state, waived = waive_interest_after(state, JAN)
+
+    # 23,500 settles January and February and pays 500 of March's interest ahead: that stays
+    # paid, the other 1,000 is waived.
+    assert waived == {3: Decimal(1000)}
+    assert (waived_state[2].interest_due, waived_state[2].paid_on) == (Decimal(500), None)
+    assert payoff_due(state, JAN, waive=True) == Decimal(10000)
+    assert payoff_due(state, JAN, waive=False) == Decimal(11000)
+    assert payoff_due(state, MAR, waive=True) == Decimal(11000)

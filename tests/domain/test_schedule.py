@@ -5,7 +5,13 @@ import pytest
 
 from domain.enums import InstallmentFrequency, InterestMethod
 from domain.money import has_valid_precision, round_money
-from domain.schedule import ScheduledInstallment, add_months, build_schedule, due_date
+from domain.schedule import (
+    ScheduledInstallment,
+    add_months,
+    build_rescheduled,
+    build_schedule,
+    due_date,
+)
 
 FLAT = InterestMethod.FLAT
 DECLINING = InterestMethod.DECLINING_BALANCE
@@ -151,3 +157,46 @@ def test_invalid_loans_are_refused() -> None:
         schedule("0")
     with pytest.raises(ValueError, match="at least one"):
         schedule("100000", installments=0)
+
+
+def test_a_rescheduled_schedule_has_interest_only_grace_then_the_usual_lines() -> None:
+    lines = build_rescheduled(
+        principal=Decimal(80_333),
+        currency="XOF",
+        method=FLAT,
+        period_rate_percent=Decimal(2),
+        installments=4,
+        grace_installments=2,
+        frequency=MONTHLY,
+        rescheduled_on=date(2024, 1, 31),
+        interest_in_arrears=Decimal(6_000),
+    )
+
+    assert [(x.number, x.due_on, x.principal_due, x.interest_due) for x in lines] == [
+        (1, date(2024, 2, 29), 0, 1_607 + 6_000),
+        (2, date(2024, 3, 31), 0, 1_607),
+        (3, date(2024, 4, 30), 20_083, 1_607),
+        (4, date(2024, 5, 31), 20_083, 1_607),
+        (5, date(2024, 6, 30), 20_083, 1_607),
+        (6, date(2024, 7, 31), 20_084, 1_607),
+    ]
+    assert sum(x.principal_due for x in lines) == 80_333
+
+
+def test_a_declining_balance_rescheduling_without_grace_is_a_new_schedule_from_that_day() -> None:
+    common = {
+        "principal": Decimal("1000.00"),
+        "currency": "HTG",
+        "method": DECLINING,
+        "period_rate_percent": Decimal(3),
+        "frequency": WEEKLY,
+    }
+    lines = build_rescheduled(
+        **common,
+        installments=5,
+        grace_installments=0,
+        rescheduled_on=date(2024, 3, 1),
+        interest_in_arrears=Decimal(0),
+    )
+
+    assert lines == build_schedule(**common, installments=5, disbursed_on=date(2024, 3, 1))

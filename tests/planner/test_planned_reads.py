@@ -290,3 +290,15 @@ async def test_counts_lateness_today_and_euros_are_planned_too(
     assert principal["inEur"]["money"]["currency"] == {"code": "EUR"}
     assert principal["average"]["rate"] == "656.5"
     assert sql.count == 1
+
+
+async def test_an_empty_page_asked_for_its_page_info_only_is_planned_as_the_resolvers_answer(
+    gql: GraphQL, api: RunningServer
+) -> None:
+    # Found by tests/planner/test_differential.py: a pageInfo of literals alone over an empty
+    # page read null on the planned path.
+    query = "{ programmes(filter: {codes: []}, first: 0) { pageInfo { hasPreviousPage } } }"
+
+    body = await gql(query)
+
+    assert body == {"data": {"programmes": {"pageInfo": {"hasPreviousPage": False}}}}
