@@ -11,21 +11,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from domain.allocation import oldest_unpaid_due_on
 from domain.enums import (
     Activity,
     Gender,
     GroupStatus,
+    InstallmentFrequency,
     LoanStatus,
     MeetingFrequency,
     SavingsKind,
     SavingsTransactionKind,
     TrainingKind,
 )
-from domain.money import round_money
-from domain.schedule import build_schedule
+from domain.money import minor_units, round_money
+from domain.schedule import build_schedule, due_date
 
-from .draw import Stamper, Weighted, phone_number, round_down_to, round_to
+from .draw import Stamper, Weighted, instant_text, phone_number, round_down_to, round_to
+from .load import NULL, Texts, escape, units_text
 from .network import Product, Programme
 from .reference import (
     ACTIVITY_DESCRIPTIONS,
@@ -50,6 +51,14 @@ from .rows import (
     SavingsTransactionRow,
     TrainingSessionRow,
 )
+
+# The most numerous tables (nine rows in ten) are written as COPY text lines as they are
+# generated, in their row types' column order, without building a row object per line.
+AS_TEXT: dict[str, tuple[str, ...]] = {
+    "installments": InstallmentRow._fields,
+    "repayments": RepaymentRow._fields,
+    "savings_transactions": SavingsTransactionRow._fields,
+}
 
 BRANCH_MEMBERS = 2_500  # the most members generated and loaded at once
 MEMBERS_PER_FACILITATOR = 150
@@ -144,9 +153,10 @@ class Account:
         self.member_id = member_id
         self.kind = kind
         self.opened_on = opened_on
+        self.id_text = str(self.id)
         self.closed_on: date | None = None
         self.balance = ZERO
-        self.last_at: datetime | None = None  # instant of the last transaction
+        self.last_ms = -1  # instant of the last transaction (ms since the epoch)
 
     def post(
         self,
@@ -164,20 +174,12 @@ class Account:
             self.balance -= amount
         else:
             self.balance += amount
-        tx_id, recorded_at = self.branch.stamp.id_at(day, self.last_at)
-        self.last_at = recorded_at
-        self.branch.batch.savings_transactions.append(
-            SavingsTransactionRow(
-                tx_id,
-                self.branch.programme.id,
-                self.id,
-                kind,
-                day,
-                amount,
-                self.balance,
-                by,
-                recorded_at,
-            )
+        branch = self.branch
+        tx_id, self.last_ms = branch.stamp.text_at(day, self.last_ms)
+        by_text = NULL if by is None else branch.texts[by]
+        branch.lines["savings_transactions"].append(
+            f"{tx_id}\t{branch.pid_text}\t{self.id_text}\t{kind}\t{day}\t{amount}\t"
+            f"{self.balance}\t{by_text}\t{instant_text(self.last_ms)}\n"
         )
 
     def close(self, day: date, by: uuid.UUID | None) -> None:
@@ -215,7 +217,14 @@ class Branch:
         self.group_naming: list[int] = []
         self.stamp = Stamper(rng)
         self.batch = Batch()
+        self.lines: dict[str, list[str]] = {table: [] for table in AS_TEXT}
+        self.texts = Texts()  # ids of parent rows, as text
+        self.pid_text = str(programme.id)
         self.activities = Weighted(self.spec.activities)
+        # Loans of the same product and principal have the same amounts due; a loan's due
+        # dates follow from its disbursement day.
+        self._amounts: dict[tuple[uuid.UUID, Decimal], tuple[list[int], list[int]]] = {}
+        self._due_dates: dict[tuple[date, InstallmentFrequency, int], list[date]] = {}
 
     def generate(self, members: int) -> Batch:
         groups = self._plan_groups(members)
@@ -580,23 +589,25 @@ class Branch:
     ) -> LoanHistory:
         """A disbursed loan: its schedule, repayments and derived state, as rows."""
         spec, pid = product.spec, self.programme.id
-        schedule = build_schedule(
-            principal=principal,
-            currency=product.currency,
-            method=spec.method,
-            period_rate_percent=spec.period_rate_percent,
-            installments=spec.installments,
-            frequency=spec.frequency,
-            disbursed_on=disbursed_on,
-        )
+        principal_due, interest_due = self._schedule(product, principal, disbursed_on)
+        count = len(principal_due)
+        due_key = (disbursed_on, spec.frequency, count)
+        due_on = self._due_dates.get(due_key)
+        if due_on is None:
+            due_on = self._due_dates[due_key] = [
+                due_date(disbursed_on, spec.frequency, n) for n in range(1, count + 1)
+            ]
         history = repay(
             self.rng,
-            schedule,
-            currency=product.currency,
+            due_on,
+            principal_due,
+            interest_due,
             disbursed_on=disbursed_on,
             as_of=self.as_of,
             conduct=conduct,
         )
+        minor = minor_units(product.currency)
+        oldest = history.oldest_unpaid()
         loan_id, created_at = self.stamp.id_at(applied_on)
         self.batch.loans.append(
             LoanRow(
@@ -618,53 +629,71 @@ class Branch:
                 approved_on=approved_on,
                 disbursed_on=disbursed_on,
                 closed_on=history.closed_on,
-                written_off_principal=history.written_off_principal,
-                principal_paid=history.principal_paid,
-                interest_paid=history.interest_paid,
-                oldest_unpaid_due_on=oldest_unpaid_due_on(history.installments),
+                written_off_principal=Decimal(history.written_off_principal).scaleb(-minor),
+                principal_paid=Decimal(sum(principal_due) - sum(history.principal_left)).scaleb(
+                    -minor
+                ),
+                interest_paid=Decimal(sum(interest_due) - sum(history.interest_left)).scaleb(
+                    -minor
+                ),
+                oldest_unpaid_due_on=None if oldest is None else due_on[oldest],
                 created_at=created_at,
             )
         )
         # Ids follow the schedule's numbers and the ledger's order.
-        at = None
-        for i in history.installments:
-            installment_id, at = self.stamp.id_at(disbursed_on, at)
-            self.batch.installments.append(
-                InstallmentRow(
-                    installment_id,
-                    pid,
-                    loan_id,
-                    i.number,
-                    i.due_on,
-                    i.principal_due,
-                    i.interest_due,
-                    i.principal_paid,
-                    i.interest_paid,
-                    i.paid_on,
-                )
+        money, stamp, pid_text, loan_text = (
+            units_text(minor),
+            self.stamp,
+            self.pid_text,
+            str(loan_id),
+        )
+        lines = self.lines["installments"]
+        at = -1
+        for k, paid_on in enumerate(history.paid_on):
+            installment_id, at = stamp.text_at(disbursed_on, at)
+            p_due, i_due = principal_due[k], interest_due[k]
+            lines.append(
+                f"{installment_id}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t"
+                f"{money(p_due)}\t{money(i_due)}\t{money(p_due - history.principal_left[k])}\t"
+                f"{money(i_due - history.interest_left[k])}\t{NULL if paid_on is None else paid_on}\n"
             )
-        entry_ids: list[uuid.UUID] = []
-        at = None
+        lines = self.lines["repayments"]
+        collector = self.texts[group.facilitator_id]
+        entry_ids: list[str] = []
+        at = -1
         for entry in history.entries:
-            entry_id, at = self.stamp.id_at(entry.paid_on, at)
+            entry_id, at = stamp.text_at(entry.paid_on, at)
             entry_ids.append(entry_id)
-            self.batch.repayments.append(
-                RepaymentRow(
-                    entry_id,
-                    pid,
-                    loan_id,
-                    entry.kind,
-                    entry.paid_on,
-                    entry.amount,
-                    entry.principal,
-                    entry.interest,
-                    group.facilitator_id,
-                    None if entry.reverses is None else entry_ids[entry.reverses],
-                    entry.note,
-                    at,
-                )
+            reverses = NULL if entry.reverses is None else entry_ids[entry.reverses]
+            lines.append(
+                f"{entry_id}\t{pid_text}\t{loan_text}\t{entry.kind}\t{entry.paid_on}\t"
+                f"{money(entry.amount)}\t{money(entry.principal)}\t{money(entry.interest)}\t"
+                f"{collector}\t{reverses}\t{escape(entry.note)}\t{instant_text(at)}\n"
             )
         return history
+
+    def _schedule(
+        self, product: Product, principal: Decimal, disbursed_on: date
+    ) -> tuple[list[int], list[int]]:
+        """The principal and interest due of each installment, in minor units."""
+        key = (product.id, principal)
+        amounts = self._amounts.get(key)
+        if amounts is None:
+            spec, minor = product.spec, minor_units(product.currency)
+            schedule = build_schedule(
+                principal=principal,
+                currency=product.currency,
+                method=spec.method,
+                period_rate_percent=spec.period_rate_percent,
+                installments=spec.installments,
+                frequency=spec.frequency,
+                disbursed_on=disbursed_on,
+            )
+            amounts = self._amounts[key] = (
+                [int(s.principal_due.scaleb(minor)) for s in schedule],
+                [int(s.interest_due.scaleb(minor)) for s in schedule],
+            )
+        return amounts
 
     def _compulsory_savings(
         self,
