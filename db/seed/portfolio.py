@@ -648,12 +648,11 @@ class Branch:
             str(loan_id),
         )
         lines = self.lines["installments"]
-        at = -1
+        ids = stamp.texts_on(disbursed_on, count)
         for k, paid_on in enumerate(history.paid_on):
-            installment_id, at = stamp.text_at(disbursed_on, at)
             p_due, i_due = principal_due[k], interest_due[k]
             lines.append(
-                f"{installment_id}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t"
+                f"{ids[k]}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t"
                 f"{money(p_due)}\t{money(i_due)}\t{money(p_due - history.principal_left[k])}\t"
                 f"{money(i_due - history.interest_left[k])}\t{NULL if paid_on is None else paid_on}\n"
             )
