@@ -74,6 +74,10 @@ ZERO = Decimal(0)
 CONTINUES = {Conduct.ON_TIME: 1.0, Conduct.LATE: 0.7, Conduct.DEFAULTS: 0.3}
 
 
+# A schedule's principal and interest due per installment, in minor units, then as text.
+Amounts = tuple[list[int], list[int], list[str], list[str]]
+
+
 def unique_name(base: str, taken: set[str]) -> str:
     """The base, or the base numbered from 2, whichever is not taken yet; now taken."""
     name, number = base, 1
@@ -223,7 +227,7 @@ class Branch:
         self.activities = Weighted(self.spec.activities)
         # Loans of the same product and principal have the same amounts due; a loan's due
         # dates follow from its disbursement day.
-        self._amounts: dict[tuple[uuid.UUID, Decimal], tuple[list[int], list[int]]] = {}
+        self._amounts: dict[tuple[uuid.UUID, Decimal], Amounts] = {}
         self._due_dates: dict[tuple[date, InstallmentFrequency, int], list[date]] = {}
 
     def generate(self, members: int) -> Batch:
@@ -589,7 +593,9 @@ class Branch:
     ) -> LoanHistory:
         """A disbursed loan: its schedule, repayments and derived state, as rows."""
         spec, pid = product.spec, self.programme.id
-        principal_due, interest_due = self._schedule(product, principal, disbursed_on)
+        principal_due, interest_due, principal_texts, interest_texts = self._schedule(
+            product, principal, disbursed_on
+        )
         count = len(principal_due)
         due_key = (disbursed_on, spec.frequency, count)
         due_on = self._due_dates.get(due_key)
@@ -650,11 +656,14 @@ class Branch:
         lines = self.lines["installments"]
         ids = stamp.texts_on(disbursed_on, count)
         for k, paid_on in enumerate(history.paid_on):
-            p_due, i_due = principal_due[k], interest_due[k]
+            # Most installments are paid in full, or not at all: their texts are the schedule's.
+            p_due, p_left, p_text = principal_due[k], history.principal_left[k], principal_texts[k]
+            i_due, i_left, i_text = interest_due[k], history.interest_left[k], interest_texts[k]
+            p_paid = p_text if p_left == 0 else "0" if p_left == p_due else money(p_due - p_left)
+            i_paid = i_text if i_left == 0 else "0" if i_left == i_due else money(i_due - i_left)
             lines.append(
-                f"{ids[k]}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t"
-                f"{money(p_due)}\t{money(i_due)}\t{money(p_due - history.principal_left[k])}\t"
-                f"{money(i_due - history.interest_left[k])}\t{NULL if paid_on is None else paid_on}\n"
+                f"{ids[k]}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t{p_text}\t{i_text}\t"
+                f"{p_paid}\t{i_paid}\t{NULL if paid_on is None else paid_on}\n"
             )
         lines = self.lines["repayments"]
         collector = self.texts[group.facilitator_id]
@@ -671,10 +680,8 @@ class Branch:
             )
         return history
 
-    def _schedule(
-        self, product: Product, principal: Decimal, disbursed_on: date
-    ) -> tuple[list[int], list[int]]:
-        """The principal and interest due of each installment, in minor units."""
+    def _schedule(self, product: Product, principal: Decimal, disbursed_on: date) -> "Amounts":
+        """The principal and interest due of each installment, in minor units and as text."""
         key = (product.id, principal)
         amounts = self._amounts.get(key)
         if amounts is None:
@@ -688,9 +695,14 @@ class Branch:
                 frequency=spec.frequency,
                 disbursed_on=disbursed_on,
             )
+            principal_due = [int(s.principal_due.scaleb(minor)) for s in schedule]
+            interest_due = [int(s.interest_due.scaleb(minor)) for s in schedule]
+            money = units_text(minor)
             amounts = self._amounts[key] = (
-                [int(s.principal_due.scaleb(minor)) for s in schedule],
-                [int(s.interest_due.scaleb(minor)) for s in schedule],
+                principal_due,
+                interest_due,
+                [money(units) for units in principal_due],
+                [money(units) for units in interest_due],
             )
         return amounts
 

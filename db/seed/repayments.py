@@ -96,14 +96,14 @@ class _Payment(NamedTuple):
     payoff: bool = False
 
 
-def _around(rng: random.Random) -> int:
-    """Days an on-time payer pays after the due date: mostly on it, sometimes a bit off."""
+def _around(rng: random.Random, due_on: date) -> date:
+    """The day an on-time payer pays: mostly on the due date, sometimes a bit off."""
     draw = rng.random()
     if draw < 0.85:
-        return 0
+        return due_on
     if draw < 0.95:
-        return rng.randint(-3, 3)
-    return rng.randint(4, 20)
+        return due_on + timedelta(days=rng.randint(-3, 3))
+    return due_on + timedelta(days=rng.randint(4, 20))
 
 
 def _plan(
@@ -119,10 +119,7 @@ def _plan(
             for k, day in enumerate(due_on, start=1)
         ], None
     paid = count if conduct is Conduct.ON_TIME else rng.randrange(count)
-    plan = [
-        _Payment(day + timedelta(days=_around(rng)), k)
-        for k, day in enumerate(due_on[:paid], start=1)
-    ]
+    plan = [_Payment(_around(rng, day), k) for k, day in enumerate(due_on[:paid], start=1)]
     if paid == count:
         if rng.random() < PAYOFF:
             at = rng.randrange(len(plan) // 2, len(plan))
@@ -136,9 +133,7 @@ def _plan(
     due_by_then = sum(1 for day in due_on if day <= resume_on)
     plan.append(_Payment(resume_on, due_by_then, RECOVERED_NOTE))
     plan += [
-        _Payment(day + timedelta(days=_around(rng)), k)
-        for k, day in enumerate(due_on, start=1)
-        if day > resume_on
+        _Payment(_around(rng, day), k) for k, day in enumerate(due_on, start=1) if day > resume_on
     ]
     return plan, None
 
