@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from domain.enums import (
     Activity,
@@ -76,6 +77,11 @@ CONTINUES = {Conduct.ON_TIME: 1.0, Conduct.LATE: 0.7, Conduct.DEFAULTS: 0.3}
 
 # A schedule's principal and interest due per installment, in minor units, then as text.
 Amounts = tuple[list[int], list[int], list[str], list[str]]
+
+
+@cache  # a few days' worth of keys per year of history: the process's cache stays small
+def _due_dates(disbursed_on: date, frequency: InstallmentFrequency, count: int) -> list[date]:
+    return [due_date(disbursed_on, frequency, n) for n in range(1, count + 1)]
 
 
 def unique_name(base: str, taken: set[str]) -> str:
@@ -225,10 +231,8 @@ class Branch:
         self.texts = Texts()  # ids of parent rows, as text
         self.pid_text = str(programme.id)
         self.activities = Weighted(self.spec.activities)
-        # Loans of the same product and principal have the same amounts due; a loan's due
-        # dates follow from its disbursement day.
+        # Loans of the same product and principal have the same amounts due.
         self._amounts: dict[tuple[uuid.UUID, Decimal], Amounts] = {}
-        self._due_dates: dict[tuple[date, InstallmentFrequency, int], list[date]] = {}
 
     def generate(self, members: int) -> Batch:
         groups = self._plan_groups(members)
@@ -597,12 +601,7 @@ class Branch:
             product, principal, disbursed_on
         )
         count = len(principal_due)
-        due_key = (disbursed_on, spec.frequency, count)
-        due_on = self._due_dates.get(due_key)
-        if due_on is None:
-            due_on = self._due_dates[due_key] = [
-                due_date(disbursed_on, spec.frequency, n) for n in range(1, count + 1)
-            ]
+        due_on = _due_dates(disbursed_on, spec.frequency, count)
         history = repay(
             self.rng,
             due_on,
