@@ -12,7 +12,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Generic, TypeVar
 
-from domain.ids import uuid7
+from domain.ids import _compose, uuid7
 
 from .reference import PhonePlan
 
@@ -50,6 +50,28 @@ class Stamper:
         ms, bits = self._ms(day)
         return uuid7(ms, bits)
 
+    def text_at(self, day: date, after: int = -1) -> tuple[str, int]:
+        """As `id_at` (the same draws, the same id) with the id as COPY text (PostgreSQL reads
+        32 hex digits as a uuid) and the instant in ms since the epoch (`instant_text`)."""
+        bits = self._bits(RAND_BITS + 32)
+        ms = (day.toordinal() - EPOCH_ORDINAL) * DAY_MS + WORKDAY_START_MS
+        ms += (bits >> RAND_BITS) % WORKDAY_MS
+        if ms <= after:
+            ms = after + 1
+        return f"{_compose(ms, bits):032x}", ms
+
+    def texts_on(self, day: date, count: int) -> list[str]:
+        """`count` ids of one day as text, each later than the one before: the ids that as
+        many `text_at` calls chained by their instants give."""
+        draw, start = self._bits, (day.toordinal() - EPOCH_ORDINAL) * DAY_MS + WORKDAY_START_MS
+        texts, last = [], -1
+        for _ in range(count):
+            bits = draw(RAND_BITS + 32)
+            ms = start + (bits >> RAND_BITS) % WORKDAY_MS
+            last = ms if ms > last else last + 1
+            texts.append(f"{_compose(last, bits):032x}")
+        return texts
+
     def id_at(self, day: date, after: datetime | None = None) -> tuple[uuid.UUID, datetime]:
         """An id and the instant it encodes (for created_at / recorded_at columns); later than
         `after` when given, so same-day entries of a ledger keep their order."""
@@ -59,6 +81,32 @@ class Stamper:
             at = after + MILLISECOND
             ms = (at - EPOCH) // MILLISECOND
         return uuid7(ms, bits), at
+
+
+class _DayTexts(dict[int, str]):
+    """Days since the epoch as ISO dates, each formatted once."""
+
+    def __missing__(self, days: int) -> str:
+        text = self[days] = date.fromordinal(EPOCH_ORDINAL + days).isoformat()
+        return text
+
+
+_DAYS = _DayTexts()
+
+
+_CLOCK = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # by minute of the day
+_SECONDS = [f"{s // 1000:02d}.{s % 1000:03d}" for s in range(60_000)]  # by ms of the minute
+
+
+def instant_text(ms: int) -> str:
+    """Milliseconds since the epoch as a timestamptz in COPY text (UTC)."""
+    days, rest = divmod(ms, DAY_MS)
+    minute, milli = divmod(rest, 60_000)
+    return f"{_DAYS[days]} {_CLOCK[minute]}{_SECONDS[milli]}+00"
+
+
+def instant_ms(at: datetime) -> int:
+    return (at - EPOCH) // MILLISECOND
 
 
 class Weighted(Generic[T]):

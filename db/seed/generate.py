@@ -12,7 +12,7 @@ from .draw import child
 from .load import Chunk, encode_batch
 from .missions import missions_batch
 from .network import Programme, members_per_programme, network_batch
-from .portfolio import BRANCH_MEMBERS, Branch
+from .portfolio import AS_TEXT, BRANCH_MEMBERS, Branch
 from .reference import EARLIEST_AS_OF, PROGRAMMES
 from .rows import Batch, GroupRow
 
@@ -85,7 +85,11 @@ def generate_branch(job: BranchJob) -> Generated:
     branch = Branch(job.programme, random.Random(job.rng_seed), job.as_of, set())
     batch = branch.generate(job.members)
     groups, batch.groups = batch.groups, []
-    return Generated(job, encode_batch(batch.tables()), groups, branch.bases, branch.group_naming)
+    chunks = encode_batch(batch.tables())
+    for table, lines in branch.lines.items():
+        if lines:
+            chunks.append(Chunk(table, AS_TEXT[table], "".join(lines).encode(), len(lines)))
+    return Generated(job, chunks, groups, branch.bases, branch.group_naming)
 
 
 def in_sequence(jobs: list[BranchJob]) -> Iterator[Generated]:

@@ -18,7 +18,7 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 NULL = "\\N"
 
 
-def _escape(value: str) -> str:
+def escape(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
@@ -43,7 +43,7 @@ def _field(index: int, hint: Any) -> str:
     return "{" + text + "}"
 
 
-class _Texts(dict[Any, str]):
+class Texts(dict[Any, str]):
     """Values' COPY text, each formatted the first time it is asked for."""
 
     def __missing__(self, value: Any) -> str:
@@ -51,7 +51,15 @@ class _Texts(dict[Any, str]):
         return text
 
 
-def line_encoder(row_type: type, texts: _Texts) -> Callable[[Sequence[Any]], str]:
+def units_text(minor_units: int) -> Callable[[int], str]:
+    """A function writing a non-negative amount in whole minor units as a decimal."""
+    if minor_units == 0:
+        return str
+    pattern, scale = f"%d.%0{minor_units}d", 10**minor_units
+    return lambda units: pattern % divmod(units, scale)
+
+
+def line_encoder(row_type: type, texts: Texts) -> Callable[[Sequence[Any]], str]:
     """A function writing one row of this NamedTuple type as a COPY text line.
 
     Compiled once per type from its annotations: one f-string per row, no per-field calls.
@@ -61,16 +69,16 @@ def line_encoder(row_type: type, texts: _Texts) -> Callable[[Sequence[Any]], str
     pieces = "\\t".join(_field(i, hints[name]) for i, name in enumerate(names))
     source = f'lambda r: f"{pieces}\\n"'
     encode: Callable[[Sequence[Any]], str] = eval(  # built from our own annotations, not input
-        source, {"e": _escape, "N": NULL, "t": texts}
+        source, {"e": escape, "N": NULL, "t": texts}
     )
     return encode
 
 
-def encode_rows(rows: Sequence[Any], texts: _Texts | None = None) -> bytes:
+def encode_rows(rows: Sequence[Any], texts: Texts | None = None) -> bytes:
     """Rows of one NamedTuple type as COPY text."""
     if not rows:
         return b""
-    encode = line_encoder(type(rows[0]), _Texts() if texts is None else texts)
+    encode = line_encoder(type(rows[0]), Texts() if texts is None else texts)
     return "".join(map(encode, rows)).encode()
 
 
@@ -85,7 +93,7 @@ class Chunk:
 
 
 def encode_batch(tables: Sequence[tuple[str, Sequence[Any]]]) -> list[Chunk]:
-    texts = _Texts()  # one batch's: memory stays bounded
+    texts = Texts()  # one batch's: memory stays bounded
     return [
         Chunk(table, tuple(type(rows[0])._fields), encode_rows(rows, texts), len(rows))
         for table, rows in tables

@@ -10,22 +10,24 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
-from domain.allocation import oldest_unpaid_due_on
 from domain.enums import (
     Activity,
     Gender,
     GroupStatus,
+    InstallmentFrequency,
     LoanStatus,
     MeetingFrequency,
     SavingsKind,
     SavingsTransactionKind,
     TrainingKind,
 )
-from domain.money import round_money
-from domain.schedule import build_schedule
+from domain.money import minor_units, round_money
+from domain.schedule import build_schedule, due_date
 
-from .draw import Stamper, Weighted, phone_number, round_down_to, round_to
+from .draw import Stamper, Weighted, instant_text, phone_number, round_down_to, round_to
+from .load import NULL, Texts, escape, units_text
 from .network import Product, Programme
 from .reference import (
     ACTIVITY_DESCRIPTIONS,
@@ -51,6 +53,27 @@ from .rows import (
     TrainingSessionRow,
 )
 
+
+def _defaults_text(row_type: type[tuple[object, ...]]) -> str:
+    """The end of a text line: the columns later migrations added, at their row type's
+    defaults (the line's other fields are written as they are generated)."""
+    defaults = row_type._field_defaults.values()
+    return "".join("\t\\N" if value is None else f"\t{value}" for value in defaults)
+
+
+# The most numerous tables (nine rows in ten) are written as COPY text lines as they are
+# generated, in their row types' column order, without building a row object per line.
+AS_TEXT: dict[str, tuple[str, ...]] = {
+    "installments": InstallmentRow._fields,
+    "repayments": RepaymentRow._fields,
+    "savings_transactions": SavingsTransactionRow._fields,
+}
+TAILS = {
+    "installments": _defaults_text(InstallmentRow),
+    "repayments": _defaults_text(RepaymentRow),
+    "savings_transactions": _defaults_text(SavingsTransactionRow),
+}
+
 BRANCH_MEMBERS = 2_500  # the most members generated and loaded at once
 MEMBERS_PER_FACILITATOR = 150
 TRAINED = 0.97  # founders who attend all initial sessions (the others never borrow)
@@ -63,6 +86,15 @@ VOLUNTARY_INTEREST = Decimal("0.02")  # per year, credited on 31 December
 ZERO = Decimal(0)
 # How a loan's conduct changes the chance she takes another one (times the retention).
 CONTINUES = {Conduct.ON_TIME: 1.0, Conduct.LATE: 0.7, Conduct.DEFAULTS: 0.3}
+
+
+# A schedule's principal and interest due per installment, in minor units, then as text.
+Amounts = tuple[list[int], list[int], list[str], list[str]]
+
+
+@cache  # a few days' worth of keys per year of history: the process's cache stays small
+def _due_dates(disbursed_on: date, frequency: InstallmentFrequency, count: int) -> list[date]:
+    return [due_date(disbursed_on, frequency, n) for n in range(1, count + 1)]
 
 
 def unique_name(base: str, taken: set[str]) -> str:
@@ -144,9 +176,10 @@ class Account:
         self.member_id = member_id
         self.kind = kind
         self.opened_on = opened_on
+        self.id_text = str(self.id)
         self.closed_on: date | None = None
         self.balance = ZERO
-        self.last_at: datetime | None = None  # instant of the last transaction
+        self.last_ms = -1  # instant of the last transaction (ms since the epoch)
 
     def post(
         self,
@@ -164,20 +197,12 @@ class Account:
             self.balance -= amount
         else:
             self.balance += amount
-        tx_id, recorded_at = self.branch.stamp.id_at(day, self.last_at)
-        self.last_at = recorded_at
-        self.branch.batch.savings_transactions.append(
-            SavingsTransactionRow(
-                tx_id,
-                self.branch.programme.id,
-                self.id,
-                kind,
-                day,
-                amount,
-                self.balance,
-                by,
-                recorded_at,
-            )
+        branch = self.branch
+        tx_id, self.last_ms = branch.stamp.text_at(day, self.last_ms)
+        by_text = NULL if by is None else branch.texts[by]
+        branch.lines["savings_transactions"].append(
+            f"{tx_id}\t{branch.pid_text}\t{self.id_text}\t{kind}\t{day}\t{amount}\t"
+            f"{self.balance}\t{by_text}\t{instant_text(self.last_ms)}{TAILS['savings_transactions']}\n"
         )
 
     def close(self, day: date, by: uuid.UUID | None) -> None:
@@ -215,7 +240,12 @@ class Branch:
         self.group_naming: list[int] = []
         self.stamp = Stamper(rng)
         self.batch = Batch()
+        self.lines: dict[str, list[str]] = {table: [] for table in AS_TEXT}
+        self.texts = Texts()  # ids of parent rows, as text
+        self.pid_text = str(programme.id)
         self.activities = Weighted(self.spec.activities)
+        # Loans of the same product and principal have the same amounts due.
+        self._amounts: dict[tuple[uuid.UUID, Decimal], Amounts] = {}
 
     def generate(self, members: int) -> Batch:
         groups = self._plan_groups(members)
@@ -580,23 +610,22 @@ class Branch:
     ) -> LoanHistory:
         """A disbursed loan: its schedule, repayments and derived state, as rows."""
         spec, pid = product.spec, self.programme.id
-        schedule = build_schedule(
-            principal=principal,
-            currency=product.currency,
-            method=spec.method,
-            period_rate_percent=spec.period_rate_percent,
-            installments=spec.installments,
-            frequency=spec.frequency,
-            disbursed_on=disbursed_on,
+        principal_due, interest_due, principal_texts, interest_texts = self._schedule(
+            product, principal, disbursed_on
         )
+        count = len(principal_due)
+        due_on = _due_dates(disbursed_on, spec.frequency, count)
         history = repay(
             self.rng,
-            schedule,
-            currency=product.currency,
+            due_on,
+            principal_due,
+            interest_due,
             disbursed_on=disbursed_on,
             as_of=self.as_of,
             conduct=conduct,
         )
+        minor = minor_units(product.currency)
+        oldest = history.oldest_unpaid()
         loan_id, created_at = self.stamp.id_at(applied_on)
         self.batch.loans.append(
             LoanRow(
@@ -618,53 +647,76 @@ class Branch:
                 approved_on=approved_on,
                 disbursed_on=disbursed_on,
                 closed_on=history.closed_on,
-                written_off_principal=history.written_off_principal,
-                principal_paid=history.principal_paid,
-                interest_paid=history.interest_paid,
-                oldest_unpaid_due_on=oldest_unpaid_due_on(history.installments),
+                written_off_principal=Decimal(history.written_off_principal).scaleb(-minor),
+                principal_paid=Decimal(sum(principal_due) - sum(history.principal_left)).scaleb(
+                    -minor
+                ),
+                interest_paid=Decimal(sum(interest_due) - sum(history.interest_left)).scaleb(
+                    -minor
+                ),
+                oldest_unpaid_due_on=None if oldest is None else due_on[oldest],
                 created_at=created_at,
             )
         )
         # Ids follow the schedule's numbers and the ledger's order.
-        at = None
-        for i in history.installments:
-            installment_id, at = self.stamp.id_at(disbursed_on, at)
-            self.batch.installments.append(
-                InstallmentRow(
-                    installment_id,
-                    pid,
-                    loan_id,
-                    i.number,
-                    i.due_on,
-                    i.principal_due,
-                    i.interest_due,
-                    i.principal_paid,
-                    i.interest_paid,
-                    i.paid_on,
-                )
+        money, stamp, pid_text, loan_text = (
+            units_text(minor),
+            self.stamp,
+            self.pid_text,
+            str(loan_id),
+        )
+        lines = self.lines["installments"]
+        ids = stamp.texts_on(disbursed_on, count)
+        for k, paid_on in enumerate(history.paid_on):
+            # Most installments are paid in full, or not at all: their texts are the schedule's.
+            p_due, p_left, p_text = principal_due[k], history.principal_left[k], principal_texts[k]
+            i_due, i_left, i_text = interest_due[k], history.interest_left[k], interest_texts[k]
+            p_paid = p_text if p_left == 0 else "0" if p_left == p_due else money(p_due - p_left)
+            i_paid = i_text if i_left == 0 else "0" if i_left == i_due else money(i_due - i_left)
+            lines.append(
+                f"{ids[k]}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t{p_text}\t{i_text}\t"
+                f"{p_paid}\t{i_paid}\t{NULL if paid_on is None else paid_on}{TAILS['installments']}\n"
             )
-        entry_ids: list[uuid.UUID] = []
-        at = None
+        lines = self.lines["repayments"]
+        collector = self.texts[group.facilitator_id]
+        entry_ids: list[str] = []
+        at = -1
         for entry in history.entries:
-            entry_id, at = self.stamp.id_at(entry.paid_on, at)
+            entry_id, at = stamp.text_at(entry.paid_on, at)
             entry_ids.append(entry_id)
-            self.batch.repayments.append(
-                RepaymentRow(
-                    entry_id,
-                    pid,
-                    loan_id,
-                    entry.kind,
-                    entry.paid_on,
-                    entry.amount,
-                    entry.principal,
-                    entry.interest,
-                    group.facilitator_id,
-                    None if entry.reverses is None else entry_ids[entry.reverses],
-                    entry.note,
-                    at,
-                )
+            reverses = NULL if entry.reverses is None else entry_ids[entry.reverses]
+            lines.append(
+                f"{entry_id}\t{pid_text}\t{loan_text}\t{entry.kind}\t{entry.paid_on}\t"
+                f"{money(entry.amount)}\t{money(entry.principal)}\t{money(entry.interest)}\t"
+                f"{collector}\t{reverses}\t{escape(entry.note)}\t{instant_text(at)}{TAILS['repayments']}\n"
             )
         return history
+
+    def _schedule(self, product: Product, principal: Decimal, disbursed_on: date) -> "Amounts":
+        """The principal and interest due of each installment, in minor units and as text."""
+        key = (product.id, principal)
+        amounts = self._amounts.get(key)
+        if amounts is None:
+            spec, minor = product.spec, minor_units(product.currency)
+            schedule = build_schedule(
+                principal=principal,
+                currency=product.currency,
+                method=spec.method,
+                period_rate_percent=spec.period_rate_percent,
+                installments=spec.installments,
+                frequency=spec.frequency,
+                disbursed_on=disbursed_on,
+            )
+            principal_due = [int(s.principal_due.scaleb(minor)) for s in schedule]
+            interest_due = [int(s.interest_due.scaleb(minor)) for s in schedule]
+            money = units_text(minor)
+            amounts = self._amounts[key] = (
+                principal_due,
+                interest_due,
+                [money(units) for units in principal_due],
+                [money(units) for units in interest_due],
+            )
+        return amounts
 
     def _compulsory_savings(
         self,

@@ -1,5 +1,6 @@
 """The demo-data generator, loaded into real PostgreSQL databases of its own."""
 
+import random
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,6 +18,8 @@ from db.engine import create_engine
 from db.migrate import upgrade_async
 from db.models import Base
 from db.seed import RUNNING_TOTALS, SeedSize, is_seeded, seed
+from db.seed.draw import Stamper, instant_text
+from db.seed.load import units_text
 from db.seed.rows import Batch
 from domain.allocation import InstallmentState, oldest_unpaid_due_on, replay
 from domain.enums import ExpertiseDomain
@@ -101,6 +104,30 @@ def test_row_types_match_the_tables() -> None:
         (row_type,) = get_args(hint)
         stored = {c.name for c in Base.metadata.tables[name].columns if c.computed is None}
         assert set(row_type._fields) == stored, name
+
+
+async def test_rows_written_as_text_read_back_as_their_values(seeded: Seeded) -> None:
+    """The most numerous rows skip row objects: their ids, instants and amounts, as
+    PostgreSQL reads them, are what the row types would have held."""
+    as_objects, as_text = Stamper(random.Random(7)), Stamper(random.Random(7))
+    day, after_ms, after_at = date(2024, 2, 29), -1, None
+    for _ in range(50):  # same day, chained: later draws are pushed past earlier ones
+        expected_id, after_at = as_objects.id_at(day, after_at)
+        id_text, after_ms = as_text.text_at(day, after_ms)
+        read = await fetch(
+            seeded.engine,
+            "SELECT CAST(CAST(:id AS text) AS uuid), CAST(CAST(:at AS text) AS timestamptz)",
+            id=id_text,
+            at=instant_text(after_ms),
+        )
+        assert tuple(read[0]) == (expected_id, after_at)
+    chained, ms = [], -1
+    for _ in range(12):
+        id_text, ms = as_objects.text_at(day, ms)
+        chained.append(id_text)
+    assert as_text.texts_on(day, 12) == chained
+    assert [units_text(2)(u) for u in (0, 5, 1234, 100)] == ["0.00", "0.05", "12.34", "1.00"]
+    assert units_text(0)(1500) == "1500"
 
 
 async def test_tiny_seed_loads_and_reports_its_counts(seeded: Seeded) -> None:
