@@ -18,6 +18,8 @@ from sqlalchemy.types import CHAR, Date
 from domain import products as terms
 from domain import rules
 from domain.enums import (
+    DueDateRule,
+    EarlyPayoffInterest,
     GroupStatus,
     InstallmentFrequency,
     InterestMethod,
@@ -338,6 +340,8 @@ class ProductTerms:
     min_principal: tuple[Decimal, str] | None = None
     max_principal: tuple[Decimal, str] | None = None
     allows_concurrent_loans: bool | None = None
+    due_dates_follow: DueDateRule | None = None
+    early_payoff_interest: EarlyPayoffInterest | None = None
     cycles: Sequence[BandInput] | None = None
 
 
@@ -362,6 +366,10 @@ def _checked_terms(
         values["fee_percent"] = terms.percent("feePercent", given.fee_percent, 2)
     if given.allows_concurrent_loans is not None:
         values["allows_concurrent_loans"] = given.allows_concurrent_loans
+    if given.due_dates_follow is not None:
+        values["due_dates_follow"] = given.due_dates_follow
+    if given.early_payoff_interest is not None:
+        values["early_payoff_interest"] = given.early_payoff_interest
 
     def given_or_kept(amount: tuple[Decimal, str] | None, column: str) -> tuple[Decimal, str]:
         if amount is not None:

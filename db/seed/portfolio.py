@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from domain.enums import (
     Activity,
@@ -54,7 +55,7 @@ from .rows import (
 )
 
 
-def _defaults_text(row_type: type[tuple[object, ...]]) -> str:
+def _defaults_text(row_type: Any) -> str:
     """The end of a text line: the columns later migrations added, at their row type's
     defaults (the line's other fields are written as they are generated)."""
     defaults = row_type._field_defaults.values()

@@ -60,6 +60,8 @@ async def loan_product_create(
             min_principal=_money(input.min_principal),
             max_principal=_money(input.max_principal),
             allows_concurrent_loans=input.allows_concurrent_loans,
+            due_dates_follow=input.due_dates_follow,
+            early_payoff_interest=input.early_payoff_interest,
             cycles=_bands(input.cycles),
         ),
     )
@@ -80,6 +82,8 @@ async def loan_product_update(
         min_principal=_money(input.min_principal),
         max_principal=_money(input.max_principal),
         allows_concurrent_loans=input.allows_concurrent_loans,
+        due_dates_follow=input.due_dates_follow,
+        early_payoff_interest=input.early_payoff_interest,
         cycles=_bands(input.cycles),
     )
     row = await db_network.update_product(

@@ -17,7 +17,13 @@ from db import savings as db_savings
 from db.pagination import Listing, PageArgs
 
 from ..context import Info
-from .enums import InstallmentFrequency, InterestMethod, ProgrammePhase
+from .enums import (
+    DueDateRule,
+    EarlyPayoffInterest,
+    InstallmentFrequency,
+    InterestMethod,
+    ProgrammePhase,
+)
 from .fields import child_list, children, root_connection
 from .money import Currency, ExchangeRate, MoneyInput
 from .mutations import IDEMPOTENCY_KEY_DESCRIPTION, UserError
@@ -401,6 +407,15 @@ class LoanProductCreateInput:
     allows_concurrent_loans: bool = strawberry.field(
         default=False, description="Whether a member may hold it alongside another loan."
     )
+    due_dates_follow: DueDateRule | None = strawberry.field(
+        default=None,
+        description="Whether installments fall due from the disbursement day or on the "
+        "group's meeting days; null: DISBURSEMENT_DAY.",
+    )
+    early_payoff_interest: EarlyPayoffInterest | None = strawberry.field(
+        default=None,
+        description="The interest not yet due on an early payoff; null: DUE_IN_FULL.",
+    )
     cycles: list[LoanProductCycleInput] = strawberry.field(
         default_factory=list,
         description="The cycles it serves and their amounts; empty: every cycle, within "
@@ -437,6 +452,12 @@ class LoanProductUpdateInput:
     fee_percent: Decimal | None = strawberry.field(default=None, description="A new fee.")
     allows_concurrent_loans: bool | None = strawberry.field(
         default=None, description="Whether it may be held alongside another loan."
+    )
+    due_dates_follow: DueDateRule | None = strawberry.field(
+        default=None, description="A new due-date rule (for loans disbursed from now on)."
+    )
+    early_payoff_interest: EarlyPayoffInterest | None = strawberry.field(
+        default=None, description="A new rule for the interest not yet due on an early payoff."
     )
     cycles: list[LoanProductCycleInput] | None = strawberry.field(
         default=None, description="The new bands, replacing the old ones ([]: every cycle)."

@@ -297,6 +297,33 @@ async def test_an_update_changes_the_terms_given_and_replaces_the_bands(
     ]
 
 
+async def test_head_office_sets_the_due_date_and_early_payoff_rules(
+    gql: GraphQL, p: dict[str, Any]
+) -> None:
+    rules = "dueDatesFollow earlyPayoffInterest"
+    create = CREATE.replace("allowsConcurrentLoans", f"allowsConcurrentLoans {rules}")
+    update = UPDATE.replace("allowsConcurrentLoans", f"allowsConcurrentLoans {rules}")
+    default = await send(gql, create, product_input(p))
+    chosen = await send(
+        gql,
+        create,
+        product_input(
+            p, name="Meeting-day loan", dueDatesFollow="MEETING_DAY", earlyPayoffInterest="WAIVED"
+        ),
+    )
+    changed = await send(
+        gql, update, {"product": default["product"]["id"], "earlyPayoffInterest": "WAIVED"}
+    )
+
+    def rules_of(payload: dict[str, Any]) -> tuple[str, str]:
+        assert payload["userErrors"] == []
+        return payload["product"]["dueDatesFollow"], payload["product"]["earlyPayoffInterest"]
+
+    assert rules_of(default) == ("DISBURSEMENT_DAY", "DUE_IN_FULL")
+    assert rules_of(chosen) == ("MEETING_DAY", "WAIVED")
+    assert rules_of(changed) == ("DISBURSEMENT_DAY", "WAIVED")
+
+
 async def test_narrowing_the_range_below_the_kept_bands_is_refused(
     gql: GraphQL, p: dict[str, Any]
 ) -> None:
