@@ -266,7 +266,7 @@ def seed(scale: bool, as_of: object) -> None:
 
 @main.group()
 def indicators() -> None:
-    """The indicators' snapshots (month-end stocks, daily flows)."""
+    """The indicators' daily snapshots (stocks on each day they change, flows by day)."""
 
 
 @indicators.command(name="refresh")
