@@ -86,10 +86,6 @@ async def seed(
         # benchmark scale they would be ~11M attendance rows for FANSOTO alone, minutes of
         # the seed's 10: the benchmark data set has none.
         counts.update(await derive_meetings(engine))
-        async with engine.connect() as conn:
-            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("meetings", "meeting_attendances"):
-                await autocommit.execute(text(f"ANALYZE {table}"))
     return dict(counts)
 
 

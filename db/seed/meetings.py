@@ -138,4 +138,6 @@ async def derive(engine: AsyncEngine, codes: tuple[str, ...] = PROGRAMMES) -> di
                 await raw.execute(statement)
             if table is not None:
                 counts[table] = int(status.split()[-1])
+        # Their statistics in the same transaction, as the load takes the others'.
+        await raw.execute("ANALYZE meetings, meeting_attendances")
         return counts

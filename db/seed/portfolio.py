@@ -69,11 +69,9 @@ AS_TEXT: dict[str, tuple[str, ...]] = {
     "repayments": RepaymentRow._fields,
     "savings_transactions": SavingsTransactionRow._fields,
 }
-TAILS = {
-    "installments": _defaults_text(InstallmentRow),
-    "repayments": _defaults_text(RepaymentRow),
-    "savings_transactions": _defaults_text(SavingsTransactionRow),
-}
+INSTALLMENT_TAIL = _defaults_text(InstallmentRow)
+REPAYMENT_TAIL = _defaults_text(RepaymentRow)
+SAVINGS_TRANSACTION_TAIL = _defaults_text(SavingsTransactionRow)
 
 BRANCH_MEMBERS = 2_500  # the most members generated and loaded at once
 MEMBERS_PER_FACILITATOR = 150
@@ -203,7 +201,7 @@ class Account:
         by_text = NULL if by is None else branch.texts[by]
         branch.lines["savings_transactions"].append(
             f"{tx_id}\t{branch.pid_text}\t{self.id_text}\t{kind}\t{day}\t{amount}\t"
-            f"{self.balance}\t{by_text}\t{instant_text(self.last_ms)}{TAILS['savings_transactions']}\n"
+            f"{self.balance}\t{by_text}\t{instant_text(self.last_ms)}{SAVINGS_TRANSACTION_TAIL}\n"
         )
 
     def close(self, day: date, by: uuid.UUID | None) -> None:
@@ -676,7 +674,7 @@ class Branch:
             i_paid = i_text if i_left == 0 else "0" if i_left == i_due else money(i_due - i_left)
             lines.append(
                 f"{ids[k]}\t{pid_text}\t{loan_text}\t{k + 1}\t{due_on[k]}\t{p_text}\t{i_text}\t"
-                f"{p_paid}\t{i_paid}\t{NULL if paid_on is None else paid_on}{TAILS['installments']}\n"
+                f"{p_paid}\t{i_paid}\t{NULL if paid_on is None else paid_on}{INSTALLMENT_TAIL}\n"
             )
         lines = self.lines["repayments"]
         collector = self.texts[group.facilitator_id]
@@ -689,7 +687,7 @@ class Branch:
             lines.append(
                 f"{entry_id}\t{pid_text}\t{loan_text}\t{entry.kind}\t{entry.paid_on}\t"
                 f"{money(entry.amount)}\t{money(entry.principal)}\t{money(entry.interest)}\t"
-                f"{collector}\t{reverses}\t{escape(entry.note)}\t{instant_text(at)}{TAILS['repayments']}\n"
+                f"{collector}\t{reverses}\t{escape(entry.note)}\t{instant_text(at)}{REPAYMENT_TAIL}\n"
             )
         return history
 
